@@ -1,0 +1,46 @@
+/**
+ * The request lifecycle, named once. Every stage hook and every type that talks about
+ * "when" derives from this list; docs/pipeline.md draws it.
+ *
+ *   client ──▶ requestHead ──▶ requestBody ──▶ (upstream) ──▶ responseHead ──▶ responseBody ──▶ client
+ *                                                                                          └──▶ log
+ */
+export const PHASES = ['requestHead', 'requestBody', 'responseHead', 'responseBody', 'log'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/**
+ * The order security stages run in, declared in one place. A route's pipeline is this list
+ * filtered to the stages its configuration switches on.
+ */
+export const STAGE_ORDER = [
+  'ip-filter',
+  'rate-limit',
+  'authenticate',
+  'authorize',
+  'validate',
+  'waf',
+  'transform',
+  'cors',
+  'headers',
+] as const;
+export type StageName = (typeof STAGE_ORDER)[number];
+
+/** What the access log and metrics record as the outcome of a request. */
+export const DECISIONS = [
+  'allowed',
+  'not_found',
+  'method_not_allowed',
+  'ip_denied',
+  'rate_limited',
+  'unauthenticated',
+  'forbidden',
+  'invalid',
+  'waf_blocked',
+  'too_large',
+  'bad_request',
+  'upstream_error',
+  'redirected',
+  'preflight',
+  'error',
+] as const;
+export type Decision = (typeof DECISIONS)[number];
