@@ -1,0 +1,77 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Where the master key (32 random bytes, base64 or hex) comes from; never from the database. */
+export const masterKeySchema = Type.Union(
+  [
+    Type.Object({ env: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  ],
+  { description: 'Master key from an environment variable or a file (0600). Default: <dataDir>/master.key.' },
+);
+
+export const sqliteStoreSchema = Type.Object(
+  {
+    driver: Type.Literal('sqlite'),
+    /** Default <dataDir>/portcullis.db; relative paths resolve against the config directory. */
+    path: Type.Optional(Type.String({ minLength: 1 })),
+    masterKey: Type.Optional(masterKeySchema),
+  },
+  { additionalProperties: false },
+);
+
+export const pgTlsSchema = Type.Object(
+  {
+    /** PEM file of the CA that signed the server certificate. Required unless insecure. */
+    ca: Type.Optional(Type.String({ minLength: 1 })),
+    /** Host name expected in the server certificate; defaults to the connection host. */
+    serverName: Type.Optional(Type.String({ minLength: 1 })),
+    /** Plain TCP. Accepted only for loopback hosts, with a warning. */
+    insecure: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const pgPoolSchema = Type.Object(
+  {
+    max: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    connectionTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const credentials = {
+  user: Type.Optional(Type.String({ minLength: 1 })),
+  password: Type.Optional(Type.String()),
+  /** File holding the password (written 0600 by `portcullis db init`). */
+  passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+};
+
+export const postgresStoreSchema = Type.Object(
+  {
+    driver: Type.Literal('postgres'),
+    /** postgres://user@host:port/database; prefer passwordFile over a password in the URL. */
+    url: Type.Optional(Type.String({ minLength: 1 })),
+    host: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    database: Type.Optional(Type.String({ minLength: 1 })),
+    ...credentials,
+    /** The DDL role used by `portcullis db migrate`; the gateway itself connects as `user`. */
+    owner: Type.Optional(Type.Object(credentials, { additionalProperties: false })),
+    tls: Type.Optional(pgTlsSchema),
+    pool: Type.Optional(pgPoolSchema),
+    masterKey: Type.Optional(masterKeySchema),
+  },
+  { additionalProperties: false },
+);
+
+/** Top-level `store` key. Absent = SQLite in the data directory. */
+export const storeSchema = Type.Union([sqliteStoreSchema, postgresStoreSchema]);
+
+export type StoreConfig = Static<typeof storeSchema>;
+export type SqliteStoreConfig = Static<typeof sqliteStoreSchema>;
+export type PostgresStoreConfig = Static<typeof postgresStoreSchema>;
+export type MasterKeyConfig = Static<typeof masterKeySchema>;
+
+export const DEFAULT_STORE_CONFIG: StoreConfig = { driver: 'sqlite' };
