@@ -1,0 +1,81 @@
+import FindMyWay from 'find-my-way';
+
+/**
+ * Path matching with a radix tree (find-my-way) used as a pure path matcher: every pattern is
+ * registered under one internal method, and host and method are chosen among the routes that
+ * share the most specific matching pattern. That keeps 404 (no pattern) and 405 (pattern, but
+ * not this method; Allow lists the methods) apart.
+ */
+export interface RouteEntry<T> {
+  readonly value: T;
+  /** Upper-case methods, or undefined for any. */
+  readonly methods: ReadonlySet<string> | undefined;
+  /** Lower-case host names (`*.example.com` allowed), or undefined for any host. */
+  readonly hosts: readonly string[] | undefined;
+}
+
+export type MatchResult<T> =
+  | { readonly kind: 'found'; readonly value: T; readonly params: Record<string, string> }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] };
+
+interface Slot<T> {
+  entries: RouteEntry<T>[];
+}
+
+const LOOKUP_METHOD = 'GET';
+const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+export class Router<T> {
+  readonly #tree = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 500 });
+  readonly #slots = new Map<string, Slot<T>>();
+
+  add(pattern: string, entry: RouteEntry<T>): void {
+    let slot = this.#slots.get(pattern);
+    if (!slot) {
+      slot = { entries: [] };
+      this.#slots.set(pattern, slot);
+      const target = slot;
+      this.#tree.on(LOOKUP_METHOD, pattern, () => undefined, target);
+    }
+    slot.entries.push(entry);
+  }
+
+  match(method: string, host: string, path: string): MatchResult<T> {
+    const found = this.#tree.find(LOOKUP_METHOD, path);
+    if (!found) return { kind: 'not-found' };
+    const slot = found.store as Slot<T>;
+    let hostMatched = false;
+    const allow = new Set<string>();
+    for (const entry of slot.entries) {
+      if (entry.hosts && !hostMatches(entry.hosts, host)) continue;
+      hostMatched = true;
+      if (!entry.methods || entry.methods.has(method) || (method === 'HEAD' && entry.methods.has('GET'))) {
+        const params = found.params as Record<string, string | undefined>;
+        return { kind: 'found', value: entry.value, params: hasKeys(params) ? cleanParams(params) : EMPTY_PARAMS };
+      }
+      for (const m of entry.methods) allow.add(m);
+    }
+    if (!hostMatched) return { kind: 'not-found' };
+    return { kind: 'method-not-allowed', allow: [...allow].sort() };
+  }
+}
+
+function hostMatches(hosts: readonly string[], host: string): boolean {
+  for (const h of hosts) {
+    if (h === host) return true;
+    if (h.startsWith('*.') && host.endsWith(h.slice(1)) && host.length > h.length - 1) return true;
+  }
+  return false;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+function cleanParams(params: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
+  return out;
+}

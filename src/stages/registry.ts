@@ -1,0 +1,8 @@
+import type { StageDefinition } from './definition.js';
+
+/**
+ * Every stage the gateway knows. Order here does not matter: the pipeline order is STAGE_ORDER
+ * in src/pipeline/phases.ts.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: definitions are heterogeneous in their config types
+export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [];
