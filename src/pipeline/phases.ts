@@ -16,6 +16,9 @@ export const STAGE_ORDER = [
   'ip-filter',
   'rate-limit',
   'authenticate',
+  // Limits keyed by who the caller is (subject, API key, client, plan) need the identity the
+  // authenticate stage established; the IP/route/header limits run before it, in 'rate-limit'.
+  'rate-limit-identity',
   'authorize',
   'validate',
   'waf',
