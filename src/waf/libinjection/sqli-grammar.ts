@@ -1,0 +1,182 @@
+import type { SqlTokenClass } from './sqli-keywords.js';
+import type { QuoteContext, SqlToken, SqlTokenizer } from './sqli-tokenizer.js';
+
+/**
+ * How many folded tokens the grammar looks at. An injection has to turn the application's
+ * query into an attack within its first few tokens (close the literal, then connect a new
+ * predicate, query or statement), so a short window suffices, and it bounds the work per input.
+ */
+export const MAX_FOLDED_TOKENS = 8;
+
+export interface FoldedSequence {
+  readonly tokens: readonly SqlToken[];
+  /** One class letter per folded token, e.g. `s&sos`. */
+  readonly fingerprint: string;
+  /** The whole input was consumed: the last token is the end of the input. */
+  readonly complete: boolean;
+}
+
+/** After these, an operator can only be unary (`- 1`, `NOT x`, `~0`). */
+const EXPECTS_OPERAND = new Set<SqlTokenClass>(['o', '&', '(', ',', 'k', 'E', 'U', 'B', 'T', ';']);
+const UNARY = new Set(['-', '+', '~', '!', 'not']);
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', '|', '&', '<<', '>>', 'div', 'mod']);
+
+/**
+ * Tokenizes and folds: comments followed by more code act as whitespace (`UNION/**\/SELECT`),
+ * unary operators vanish (`-1`, `NOT 1`), arithmetic between numbers collapses to one number
+ * (`2010-01-01`, `1+1`), qualified names collapse (`a . b`). What remains is the shape of the
+ * statement, which is what the rules below judge.
+ */
+export function fold(tokenizer: SqlTokenizer): FoldedSequence {
+  const out: SqlToken[] = [];
+  let trailingComment: SqlToken | undefined;
+  let exhausted = false;
+  while (out.length < MAX_FOLDED_TOKENS) {
+    const token = tokenizer.next();
+    if (token === undefined) {
+      exhausted = true;
+      break;
+    }
+    if (token.cls === 'c') {
+      trailingComment = token;
+      continue;
+    }
+    trailingComment = undefined;
+    const prev = out.at(-1);
+    if (token.cls === 'o' && UNARY.has(token.value) && (prev === undefined || EXPECTS_OPERAND.has(prev.cls))) continue;
+    if (token.cls === '1' && prev?.cls === 'o' && ARITHMETIC.has(prev.value) && out.at(-2)?.cls === '1') {
+      out.pop();
+      continue;
+    }
+    if (token.cls === 'n' && prev?.cls === '.' && out.at(-2)?.cls === 'n') {
+      out.pop();
+      continue;
+    }
+    out.push(token);
+  }
+  if (trailingComment !== undefined && out.length < MAX_FOLDED_TOKENS) out.push(trailingComment);
+  const complete = exhausted || tokenizer.atEnd;
+  let fingerprint = '';
+  for (const token of out) fingerprint += token.cls;
+  return { tokens: out, fingerprint, complete };
+}
+
+interface Rule {
+  /** The injection technique the shape corresponds to. */
+  readonly technique: string;
+  /**
+   * Over the fingerprint; `$` only matches at the real end of the input. Anchored rules start
+   * at the first token, which in a quoted context is the application's own string literal.
+   */
+  readonly shape: RegExp;
+  /** `quoted`: only meaningful when the input closed the application's string. */
+  readonly scope: 'quoted' | 'any';
+  readonly also?: (tokens: readonly SqlToken[]) => boolean;
+}
+
+/**
+ * The injection grammar, built for Portcullis. Each rule is one way of turning a value slot
+ * into attacker-controlled SQL; `[s1]\)*` at the start is the value the application expected,
+ * followed by any parentheses the attacker closes to escape the surrounding expression.
+ * Prose does not fit these shapes: words that are not SQL become barewords (`n`), and a
+ * bareword right after the closing quote or number breaks every pattern.
+ */
+const RULES: readonly Rule[] = [
+  {
+    // `' OR '1'='1`, `1 AND 1=2`, `') or ('a'='a`, `' and sleep(5)`, `' or 1--`
+    technique: 'boolean predicate appended to the value',
+    shape: /^[s1]\)*&(?:[1snv]o|[1v][c&);]|s[c&;]|f\(|\(+[1snvf(E])/,
+    scope: 'any',
+  },
+  {
+    // `x' AND 1` / `x' OR TRUE` ending the input: the application's quote is cut off by the
+    // attacker's own; the predicate is complete.
+    technique: 'boolean constant appended to the value',
+    shape: /^s\)*&[1v]$/,
+    scope: 'quoted',
+  },
+  {
+    // `admin'--`, `admin')#`, `x';--`: the rest of the application's query is commented out.
+    technique: 'comment truncation after closing the literal',
+    shape: /^s\)*;?c$/,
+    scope: 'quoted',
+  },
+  {
+    // `admin'='' --`, `x' - 0 #`
+    technique: 'expression then comment truncation',
+    shape: /^s\)*(?:o[1snv])+c$/,
+    scope: 'quoted',
+  },
+  {
+    // `UNION SELECT`, `UNION ALL (SELECT`, `UNION/**/DISTINCT/**/SELECT`
+    technique: 'UNION-based extraction',
+    shape: /U(?:k)?\(*E/,
+    scope: 'any',
+  },
+  {
+    // `1; DROP TABLE t`, `'; EXEC xp_cmdshell`, `'; WAITFOR DELAY`
+    technique: 'stacked query',
+    shape: /^[s1v]\)*;[ET]/,
+    scope: 'any',
+  },
+  {
+    // `'+sleep(5)+'`, `1-(SELECT ...)`, `'||(SELECT ...)`
+    technique: 'function call or sub-query inside the value expression',
+    shape: /^[s1]\)*o(?:f\(|\(+E|E)/,
+    scope: 'any',
+  },
+  {
+    // `x" sleep(10) "`: a call placed right after the closed literal.
+    technique: 'function call after closing the literal',
+    shape: /^s\)*f\(/,
+    scope: 'quoted',
+  },
+  {
+    // `' ORDER BY 5--`, `1 GROUP BY 1,2`, `' HAVING 1=1`
+    technique: 'result-shaping clause appended to the value',
+    shape: /^[s1]\)*B[1nv(]/,
+    scope: 'any',
+  },
+  {
+    // `'; WAITFOR DELAY '0:0:5'`, `')waitfor delay'5:0:20'`
+    technique: 'time delay statement',
+    shape: /T[s1(]/,
+    scope: 'any',
+  },
+  {
+    // `' + column + '`, `" | type %x% | "`: the literal is closed and an expression follows.
+    technique: 'expression built after closing the literal',
+    shape: /^s\)*o[1nsv]o/,
+    scope: 'quoted',
+  },
+  {
+    // `or 1=1`, `) or (1=1`, `|| sleep(5)`: the value slot already held the left operand.
+    technique: 'predicate starting with a connective',
+    shape: /^\)*&(?:[1snv]o[1snv(]|f\(|\(+[E1sf])/,
+    scope: 'any',
+  },
+  {
+    // `sleep(20)`, `version()`, `benchmark(10000000,md5(1))` as the whole value.
+    technique: 'SQL function call as the value',
+    shape: /^f\((?:\)|[1sv](?:[),o]|$))/,
+    scope: 'any',
+  },
+  {
+    // `SELECT * FROM`, `SELECT version()`, `SELECT @@version`, `SELECT 1,2,3--`
+    technique: 'SELECT statement as the value',
+    shape: /^\(*E(?:ok|f\(|v|\(|1(?:,1)*(?:c|U|$))/,
+    scope: 'any',
+    also: (tokens) => tokens.find((t) => t.cls === 'E')?.value === 'select',
+  },
+];
+
+/** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
+export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {
+  // A trailing marker keeps `$` from matching where the window ended before the input did.
+  const subject = sequence.complete ? sequence.fingerprint : `${sequence.fingerprint}~`;
+  for (const rule of RULES) {
+    if (rule.scope === 'quoted' && context === 'none') continue;
+    if (rule.shape.test(subject) && (rule.also === undefined || rule.also(sequence.tokens))) return rule.technique;
+  }
+  return undefined;
+}
