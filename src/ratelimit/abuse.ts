@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { Services } from '../stages/definition.js';
+import { type BanManager, MemoryBanManager, RedisBanManager } from './bans.js';
+import { type RateLimitGlobal, type ResolvedRateLimitConfig, resolveRateLimitConfig } from './config.js';
+import { RateLimiter } from './limiter.js';
+import { LoginThrottle } from './login-throttle.js';
+import { MemoryStore } from './memory-store.js';
+import { openRedis } from './redis-client.js';
+import { RedisStore } from './redis-store.js';
+
+/**
+ * Keys this module publishes in services.shared (for the WAF, authentication and the identity
+ * provider):
+ * - 'bans'          BanManager: recordStrike('waf' | 'auth', ip), isBanned(ip), ban, lift, list
+ * - 'loginThrottle' LoginThrottle: check(account, ip), recordFailure, recordSuccess
+ * - 'rateLimiter'   RateLimiter: the store plus its failure policy
+ */
+export const SHARED_KEYS = { bans: 'bans', loginThrottle: 'loginThrottle', rateLimiter: 'rateLimiter' } as const;
+const INTERNAL_KEY = 'rateLimit:services';
+
+/** Everything the rate-limit and ip-filter stages share for one loaded configuration. */
+export interface AbuseServices {
+  readonly config: ResolvedRateLimitConfig;
+  readonly limiter: RateLimiter;
+  readonly bans: BanManager;
+  readonly loginThrottle: LoginThrottle;
+}
+
+interface Holder {
+  ready: Promise<AbuseServices> | undefined;
+  users: number;
+  redis: Redis | undefined;
+}
+
+/**
+ * The shared services for this configuration, created by whichever stage's setup() asks first
+ * (setup order is not guaranteed) from the top-level `rateLimit` section. Each caller must
+ * call releaseAbuseServices() from its dispose(); the last one closes Redis.
+ * Throws ConfigError for semantic problems in `rateLimit`.
+ */
+export function acquireAbuseServices(services: Services): Promise<AbuseServices> {
+  let holder = services.shared.get(INTERNAL_KEY) as Holder | undefined;
+  if (holder === undefined) {
+    holder = { ready: undefined, users: 0, redis: undefined };
+    holder.ready = build(services, holder);
+    services.shared.set(INTERNAL_KEY, holder);
+  }
+  holder.users++;
+  return holder.ready!;
+}
+
+export async function releaseAbuseServices(services: Services): Promise<void> {
+  const holder = services.shared.get(INTERNAL_KEY) as Holder | undefined;
+  if (holder === undefined || --holder.users > 0) return;
+  services.shared.delete(INTERNAL_KEY);
+  const built = await holder.ready?.catch(() => undefined);
+  await built?.limiter.close();
+  await built?.bans.close();
+  await holder.redis?.quit().catch(() => holder.redis?.disconnect());
+}
+
+async function build(services: Services, holder: Holder): Promise<AbuseServices> {
+  const config = resolveRateLimitConfig(services.config['rateLimit'] as RateLimitGlobal | undefined);
+  const logger = services.logger;
+  let result: AbuseServices;
+  if (config.store === 'redis' && config.redis) {
+    const client = await openRedis(config.redis, logger);
+    holder.redis = client;
+    const bans = new RedisBanManager(client, config.bans, {
+      keyPrefix: config.redis.keyPrefix,
+      syncIntervalMs: config.banSyncMs,
+      logger,
+    });
+    await bans.refresh();
+    result = {
+      config,
+      limiter: new RateLimiter({
+        store: new RedisStore(client, config.redis.keyPrefix),
+        onStoreFailure: config.onStoreFailure,
+        fallbackMaxKeys: config.maxKeys,
+        logger,
+      }),
+      bans,
+      loginThrottle: new LoginThrottle(config.login, {
+        redis: { client, keyPrefix: config.redis.keyPrefix },
+        maxEntries: config.maxKeys,
+        logger,
+      }),
+    };
+  } else {
+    result = {
+      config,
+      limiter: new RateLimiter({
+        store: new MemoryStore({ maxKeys: config.maxKeys }),
+        onStoreFailure: config.onStoreFailure,
+        fallbackMaxKeys: config.maxKeys,
+        logger,
+      }),
+      bans: new MemoryBanManager(config.bans),
+      loginThrottle: new LoginThrottle(config.login, { maxEntries: config.maxKeys, logger }),
+    };
+  }
+  services.shared.set(SHARED_KEYS.bans, result.bans);
+  services.shared.set(SHARED_KEYS.loginThrottle, result.loginThrottle);
+  services.shared.set(SHARED_KEYS.rateLimiter, result.limiter);
+  return result;
+}
