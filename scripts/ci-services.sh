@@ -12,4 +12,5 @@ if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   fi
 fi
+bash "$(dirname "$0")/pg-tls-setup.sh" || echo 'pg-tls-setup failed; PostgreSQL TLS tests will fail under CI' >&2
 exit 0

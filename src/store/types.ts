@@ -448,7 +448,7 @@ export type AuditVerifyResult =
       readonly count: number;
       /** The first record that does not chain (or the position where one is missing). */
       readonly firstBadSeq: number;
-      readonly problem: 'modified' | 'deleted' | 'reordered' | 'inserted';
+      readonly problem: 'modified' | 'deleted' | 'reordered' | 'inserted' | 'anchor';
       readonly message: string;
     };
 
@@ -461,7 +461,17 @@ export interface AuditLog {
     readonly type?: string;
     readonly limit?: number;
   }): Promise<AuditRecord[]>;
-  verify(): Promise<AuditVerifyResult>;
+  /**
+   * Walks the whole chain. Without an anchor, deleting the newest rows cannot be told from
+   * "nothing happened": pass a { seq, hash } printed by an earlier verify (kept elsewhere) to
+   * also prove the log still contains that record unchanged.
+   */
+  verify(anchor?: AuditAnchor): Promise<AuditVerifyResult>;
+}
+
+export interface AuditAnchor {
+  readonly seq: number;
+  readonly hash: string;
 }
 
 // ---------------------------------------------------------------------------------------------
