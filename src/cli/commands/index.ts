@@ -1,0 +1,8 @@
+import type { Command } from '../command.js';
+import { checkCommand } from './check.js';
+import { initCommand } from './init.js';
+import { startCommand } from './start.js';
+import { versionCommand } from './version.js';
+
+/** Every CLI command, in the order `portcullis --help` lists them. */
+export const STAGE_COMMANDS: readonly Command[] = [initCommand, startCommand, checkCommand, versionCommand];

@@ -1,0 +1,135 @@
+import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { ConfigErrors, formatIssue } from '../../config/errors.js';
+import { type LoadedConfig, loadConfig } from '../../config/load.js';
+import { startGateway } from '../../server/gateway.js';
+import type { CliIO, Command } from '../command.js';
+import { configPathFrom, explicitConfigPath } from '../options.js';
+import { initialize } from './init.js';
+
+// Loaded only when the demo is switched on.
+const DEMO_MODULE = '../../demo/index.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'start the gateway (runs init first when no configuration exists)',
+  help: `Usage: portcullis start [--config PATH]
+
+Starts the listeners, the admin endpoint and, when configured, the demo backend. With no
+--config and no ./portcullis.yaml, runs \`portcullis init\` first. server.workers > 1 (or
+"auto": one per core) runs that many worker processes sharing the ports (node:cluster).
+Reloads the configuration on SIGHUP and when the file changes; SIGTERM/SIGINT drain
+in-flight requests and stop.`,
+  async run(argv, io) {
+    const file = configPathFrom(argv, io);
+    if (!explicitConfigPath(argv) && !io.env.PORTCULLIS_CONFIG && !existsSync(file)) {
+      io.stdout(`No configuration at ${file}: running init first.\n`);
+      const result = await initialize(file);
+      for (const f of result.created) io.stdout(`  wrote ${f}\n`);
+    }
+    let loaded: LoadedConfig;
+    try {
+      loaded = loadConfig(file, { env: io.env });
+    } catch (error) {
+      if (error instanceof ConfigErrors) {
+        for (const issue of error.errors) io.stderr(`${formatIssue(issue)}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    const w = loaded.config.server.workers;
+    const workers = w === 'auto' ? availableParallelism() : w;
+    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
+    return runWorker(loaded, io);
+  },
+};
+
+async function runWorker(loaded: LoadedConfig, io: CliIO): Promise<number> {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(loaded, { env: io.env, watchConfig: true, handleSignals: true });
+  } catch (error) {
+    if (error instanceof ConfigErrors) {
+      for (const issue of error.errors) io.stderr(`${formatIssue(issue)}\n`);
+      return 1;
+    }
+    io.stderr(`${loaded.file}: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const config = loaded.config;
+  let demo: { close(): Promise<void> } | undefined;
+  if (config.demo.enabled && (cluster.isPrimary || cluster.worker?.id === 1)) {
+    const { startDemoBackend } = await import(DEMO_MODULE);
+    demo = await startDemoBackend({ host: config.demo.host, port: config.demo.port });
+  }
+  if (cluster.isPrimary) printWelcome(loaded, io);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolveStop();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await gateway.close();
+  await demo?.close();
+  return 0;
+}
+
+function runPrimary(workers: number, io: CliIO): Promise<number> {
+  io.stdout(`starting ${workers} workers\n`);
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    io.stderr(`worker ${worker.process.pid} exited with ${code}; starting another\n`);
+    cluster.fork();
+  });
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
+  return new Promise((resolveStop) => {
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      const check = setInterval(() => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) {
+          clearInterval(check);
+          resolveStop(0);
+        }
+      }, 50);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function printWelcome(loaded: LoadedConfig, io: CliIO): void {
+  const c = loaded.config;
+  const https = c.listeners.find((l) => l.protocol === 'https');
+  const http = c.listeners.find((l) => l.protocol === 'http');
+  const base = https
+    ? `https://localhost:${https.port}`
+    : http
+      ? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`
+      : '';
+  const k = https ? '-k ' : '';
+  io.stdout(`\nPortcullis is running (${loaded.file}).\n`);
+  for (const l of c.listeners)
+    io.stdout(
+      `  ${l.protocol.padEnd(5)} ${l.host}:${l.port}${l.protocol === 'http' && https && l.redirectToHttps !== false ? ' (redirects to HTTPS)' : ''}\n`,
+    );
+  if (c.admin.enabled) io.stdout(`  admin http://${c.admin.host}:${c.admin.port}/metrics /healthz /readyz\n`);
+  if (c.demo.enabled) {
+    io.stdout(`\nTry it (the development certificate is self-signed, hence -k):\n`);
+    io.stdout(`  curl ${k}${base}/demo/public          # public: 200\n`);
+    if (c.routes.some((r) => r.name === 'demo-me'))
+      io.stdout(`  curl ${k}-i ${base}/demo/me         # needs a credential: 401\n`);
+    if (c.routes.some((r) => r.name === 'demo-admin'))
+      io.stdout(`  curl ${k}-i ${base}/demo/admin      # needs role admin: 401\n`);
+    io.stdout(`  curl ${k}-i ${base}/nothing-here     # no route: 404 (default deny)\n`);
+  }
+  io.stdout('\n');
+}

@@ -1,0 +1,518 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import proxyAddr from 'proxy-addr';
+import type { ErrorCode } from '../errors/codes.js';
+import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/problem.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { HeaderMap, PeerInfo, RequestContext, ResponseHead } from '../pipeline/context.js';
+import type { Decision } from '../pipeline/phases.js';
+import {
+  needsRequestBody,
+  needsResponseBody,
+  runLog,
+  runRequestBody,
+  runRequestHead,
+  runResponseBody,
+  runResponseHead,
+} from '../pipeline/runner.js';
+import type { StageResponse, Verdict } from '../pipeline/stage.js';
+import { forward, type UpstreamFailure } from '../proxy/forward.js';
+import { normalizeTarget } from '../routing/normalize.js';
+import type { CompiledRoute, Runtime } from './runtime.js';
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+// RFC 9110 §7.6.1: connection-specific fields are never forwarded.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+const FAILURE_STATUS: Record<UpstreamFailure, { status: number; code: ErrorCode }> = {
+  unavailable: { status: 503, code: 'PC_ERR_UPSTREAM_UNAVAILABLE' },
+  'bad-response': { status: 502, code: 'PC_ERR_UPSTREAM_BAD_RESPONSE' },
+  timeout: { status: 504, code: 'PC_ERR_UPSTREAM_TIMEOUT' },
+};
+
+class BodyTooLarge extends Error {
+  readonly code = 'PC_BODY_TOO_LARGE';
+}
+
+export interface HandlerOptions {
+  readonly current: () => Runtime;
+  readonly logger: Logger;
+  readonly accessLogger: Logger | undefined;
+  readonly metrics: GatewayMetrics;
+}
+
+/**
+ * The data plane: one function per request, for HTTP/1.1 and HTTP/2 alike.
+ *
+ * normalise ─▶ route ─▶ requestHead stages ─▶ [body stages] ─▶ upstream ─▶ responseHead stages
+ *   ─▶ [response body stages] ─▶ client ─▶ log
+ */
+export function createRequestHandler(options: HandlerOptions): (req: Req, res: Res) => void {
+  const { logger, metrics } = options;
+  let trustFn: ((addr: string, i: number) => boolean) | undefined;
+  let trustFor: Runtime | undefined;
+
+  return function handleRequest(anyReq: Req, anyRes: Res): void {
+    // The HTTP/2 compatibility API mirrors HTTP/1's; one set of calls serves both.
+    const req = anyReq as IncomingMessage;
+    const res = anyRes as ServerResponse;
+    const runtime = options.current();
+    runtime.inflight++;
+    const startedAt = performance.now();
+    if (trustFor !== runtime) {
+      trustFn = proxyAddr.compile(runtime.config.server.trustedProxies);
+      trustFor = runtime;
+    }
+    const headers = req.headers as IncomingHttpHeaders;
+    const idHeader = runtime.config.server.requestIdHeader;
+    const incomingId = headers[idHeader];
+    const id = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const socket = req.socket;
+    const tls = (socket as TLSSocket).encrypted === true;
+    const clientIp = proxyAddr(req as IncomingMessage, trustFn!);
+    const method = req.method ?? 'GET';
+    const rawTarget = req.url ?? '/';
+    const hostHeader = (headers[':authority'] as string | undefined) ?? headers.host ?? '';
+    const host = stripPort(hostHeader).toLowerCase();
+
+    let route: CompiledRoute | undefined;
+    let ctx: RequestContext | undefined;
+    let decision: Decision = 'allowed';
+    let upstreamMs: number | undefined;
+    let finished = false;
+    let logReason: string | undefined;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      runtime.release();
+      const status = res.statusCode;
+      const totalMs = performance.now() - startedAt;
+      const d = ctx?.decision ?? decision;
+      metrics.request(route?.name ?? '(none)', status, d, totalMs / 1000);
+      if (ctx && route)
+        runLog(route.pipeline, ctx, status, (error) => logger.error({ err: error, requestId: id }, 'log stage failed'));
+      if (options.accessLogger) {
+        options.accessLogger.info({
+          requestId: id,
+          route: route?.name,
+          method,
+          path: ctx?.path ?? rawTarget,
+          status,
+          decision: d,
+          upstreamMs: upstreamMs === undefined ? undefined : round(upstreamMs),
+          totalMs: round(totalMs),
+          clientIp,
+          identity: ctx?.identity?.subject,
+          ...(logReason ? { reason: logReason } : {}),
+          ...(ctx && hasKeys(ctx.logFields) ? ctx.logFields : {}),
+        });
+      }
+    };
+    res.once('close', finish);
+
+    const sendProblem = (status: number, code: ErrorCode, extra?: HeaderMap, errors?: readonly ProblemItem[]): void => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = problemJson(code, id, status, errors);
+      const out: HeaderMap = {
+        'content-type': PROBLEM_CONTENT_TYPE,
+        'content-length': String(Buffer.byteLength(body)),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        [idHeader]: id,
+        ...extra,
+      };
+      res.writeHead(status, out as Record<string, string>);
+      res.end(method === 'HEAD' ? undefined : body);
+    };
+
+    const respond = (verdict: Exclude<Verdict, { kind: 'continue' }>): void => {
+      decision = verdict.decision;
+      if (ctx) ctx.decision = verdict.decision;
+      if (verdict.reason) logReason = verdict.reason;
+      sendStageResponse(verdict.response);
+    };
+
+    const sendStageResponse = (response: StageResponse): void => {
+      if (response.kind === 'problem') {
+        sendProblem(response.status ?? statusOf(response.code), response.code, response.headers, response.errors);
+        return;
+      }
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const out: HeaderMap = { [idHeader]: id, ...response.headers };
+      if (response.body !== undefined) out['content-length'] = String(Buffer.byteLength(response.body));
+      res.writeHead(response.status, out as Record<string, string>);
+      res.end(method === 'HEAD' ? undefined : response.body);
+    };
+
+    try {
+      const normal = normalizeTarget(rawTarget);
+      if (!normal.ok) {
+        decision = 'bad_request';
+        logReason = normal.reason;
+        sendProblem(400, 'PC_ERR_BAD_PATH');
+        return;
+      }
+      const match = runtime.router.match(method, host, normal.path);
+      if (match.kind === 'not-found') {
+        decision = 'not_found';
+        sendProblem(404, 'PC_ERR_NOT_FOUND');
+        return;
+      }
+      if (match.kind === 'method-not-allowed') {
+        decision = 'method_not_allowed';
+        sendProblem(405, 'PC_ERR_METHOD_NOT_ALLOWED', { allow: match.allow.join(', ') });
+        return;
+      }
+      route = match.value;
+      const r = route;
+      const peer: PeerInfo = {
+        address: socket.remoteAddress ?? '',
+        port: socket.remotePort ?? 0,
+        tls,
+        protocol: req.httpVersion === '2.0' ? 'h2' : req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
+        ...(tls && (socket as TLSSocket).authorized ? { certificate: (socket as TLSSocket).getPeerCertificate() } : {}),
+      };
+      const upstreamHeaders = forwardHeaders(headers, r, {
+        clientIp,
+        peerAddress: peer.address,
+        peerTrusted: peer.address !== clientIp || trustFn!(peer.address, 0),
+        proto: tls ? 'https' : 'http',
+        host: hostHeader,
+        idHeader,
+        id,
+      });
+      let upstreamPath = normal.path;
+      if (r.stripPrefix && upstreamPath.startsWith(r.stripPrefix)) {
+        upstreamPath = upstreamPath.slice(r.stripPrefix.length);
+        if (!upstreamPath.startsWith('/')) upstreamPath = `/${upstreamPath}`;
+      }
+      if (r.addPrefix) upstreamPath = r.addPrefix.replace(/\/$/, '') + upstreamPath;
+      ctx = {
+        id,
+        startedAt,
+        method,
+        path: normal.path,
+        rawTarget,
+        query: normal.query,
+        host,
+        headers,
+        clientIp,
+        peer,
+        routeName: r.name,
+        params: match.params,
+        upstreamHeaders,
+        upstreamPath,
+        upstreamQuery: normal.query,
+        requestBody: undefined,
+        responseBody: undefined,
+        identity: undefined,
+        decision: 'allowed',
+        logFields: {},
+        state: new Map(),
+      };
+      const c = ctx;
+
+      // RFC 9110 §15.5.14: refuse a declared oversize body before reading it.
+      const declared = headers['content-length'];
+      if (declared !== undefined && Number(declared) > r.maxBodyBytes) {
+        decision = 'too_large';
+        sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
+        return;
+      }
+
+      const afterHead = (verdict: Verdict): void => {
+        if (verdict.kind !== 'continue') return respond(verdict);
+        if (needsRequestBody(r.pipeline, c)) {
+          readBody(req, r.maxBodyBytes).then(
+            (body) => {
+              c.requestBody = body;
+              then(runRequestBody(r.pipeline, c), (v) =>
+                v.kind !== 'continue' ? respond(v) : send(c.requestBody ?? null),
+              );
+            },
+            (error: unknown) => {
+              if (error instanceof BodyTooLarge) {
+                decision = 'too_large';
+                sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
+              } else res.destroy();
+            },
+          );
+          return;
+        }
+        send(hasBody(headers) ? (declared !== undefined ? req : limitStream(req, r.maxBodyBytes)) : null);
+      };
+
+      const send = (body: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer> | null): void => {
+        if (Buffer.isBuffer(body)) {
+          c.upstreamHeaders['content-length'] = String(body.length);
+          delete c.upstreamHeaders['transfer-encoding'];
+        }
+        const path = c.upstreamQuery ? `${c.upstreamPath}?${c.upstreamQuery}` : c.upstreamPath;
+        const sentAt = performance.now();
+        let head: ResponseHead | undefined;
+        let buffered: Buffer[] | undefined;
+        let bufferedBytes = 0;
+        const control = forward(
+          r.upstream,
+          { method, path, headers: c.upstreamHeaders, body: body as never },
+          {
+            onHeaders(status, rawHeaders, resume) {
+              upstreamMs = performance.now() - sentAt;
+              metrics.upstream(r.upstream.name, upstreamMs / 1000);
+              head = { status, headers: responseHeaders(rawHeaders) };
+              const h = head;
+              h.headers[idHeader] = id;
+              const verdict = runResponseHead(r.pipeline, c, h);
+              const proceed = (v: Verdict) => {
+                if (v.kind !== 'continue') {
+                  control.abort();
+                  return respond(v);
+                }
+                if (needsResponseBody(r.pipeline, c, h)) {
+                  buffered = [];
+                  return;
+                }
+                res.writeHead(h.status, h.headers as Record<string, string>);
+                res.on('drain', resume);
+              };
+              if (verdict instanceof Promise) {
+                // Hold the body until the async stage has decided.
+                verdict.then((v) => {
+                  proceed(v);
+                  resume();
+                });
+                return false;
+              }
+              proceed(verdict);
+              return true;
+            },
+            onData(chunk) {
+              if (buffered) {
+                bufferedBytes += chunk.length;
+                if (bufferedBytes > r.maxResponseBufferBytes) {
+                  // Past the cap the body streams untouched (stages that needed it are told why).
+                  c.logFields.responseBufferExceeded = true;
+                  res.writeHead(head!.status, head!.headers as Record<string, string>);
+                  for (const b of buffered) res.write(b);
+                  buffered = undefined;
+                  return res.write(chunk);
+                }
+                buffered.push(chunk);
+                return true;
+              }
+              if (res.writableEnded || res.destroyed) return false;
+              return res.write(chunk);
+            },
+            onComplete() {
+              if (buffered && head) {
+                const h = head;
+                c.responseBody = Buffer.concat(buffered);
+                then(runResponseBody(r.pipeline, c, h), (v) => {
+                  if (v.kind !== 'continue') return respond(v);
+                  const out = c.responseBody ?? Buffer.alloc(0);
+                  delete h.headers['transfer-encoding'];
+                  h.headers['content-length'] = String(out.length);
+                  res.writeHead(h.status, h.headers as Record<string, string>);
+                  res.end(out);
+                });
+                return;
+              }
+              res.end();
+            },
+            onError(failure, error, headersReceived) {
+              if (error instanceof BodyTooLarge || (error as { cause?: unknown }).cause instanceof BodyTooLarge) {
+                decision = 'too_large';
+                return sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
+              }
+              if (res.destroyed) return;
+              logReason = `${failure}: ${(error as { code?: string }).code ?? error.message}`;
+              if (headersReceived || res.headersSent) {
+                res.destroy();
+                return;
+              }
+              decision = 'upstream_error';
+              c.decision = 'upstream_error';
+              const mapped = FAILURE_STATUS[failure];
+              sendProblem(mapped.status, mapped.code);
+            },
+          },
+        );
+        res.once('close', () => {
+          if (!res.writableFinished) control.abort(new Error('client closed the connection'));
+        });
+      };
+
+      then(runRequestHead(r.pipeline, c), afterHead);
+    } catch (error) {
+      // A bug, never a client's fault: log the detail, answer 500 without it.
+      logger.error({ err: error, requestId: id }, 'request handler failed');
+      decision = 'error';
+      sendProblem(500, 'PC_ERR_INTERNAL');
+    }
+
+    function then(v: Verdict | Promise<Verdict>, next: (v: Verdict) => void): void {
+      if (v instanceof Promise) {
+        v.then(next, (error: unknown) => {
+          logger.error({ err: error, requestId: id }, 'stage failed');
+          decision = 'error';
+          if (ctx) ctx.decision = 'error';
+          sendProblem(500, 'PC_ERR_INTERNAL');
+        });
+      } else next(v);
+    }
+  };
+}
+
+function statusOf(code: ErrorCode): number {
+  return PROBLEM_STATUS[code];
+}
+
+import { ERROR_CODES } from '../errors/codes.js';
+
+const PROBLEM_STATUS = Object.fromEntries(Object.entries(ERROR_CODES).map(([k, v]) => [k, v.status])) as Record<
+  ErrorCode,
+  number
+>;
+
+export function stripPort(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end === -1 ? host : host.slice(1, end);
+  }
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['content-length'] !== undefined
+    ? headers['content-length'] !== '0'
+    : headers['transfer-encoding'] !== undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+export interface ForwardingFacts {
+  clientIp: string;
+  peerAddress: string;
+  peerTrusted: boolean;
+  proto: string;
+  host: string;
+  idHeader: string;
+  id: string;
+}
+
+/** Request headers for the upstream: hop-by-hop removed, forwarding headers set honestly. */
+export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRoute, facts: ForwardingFacts): HeaderMap {
+  const out: HeaderMap = {};
+  const connection = headers.connection;
+  const listed = connection
+    ? new Set(
+        connection
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim()),
+      )
+    : undefined;
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out[name] = headers[name];
+  }
+  if (!route.upstream.preserveHost) delete out.host;
+  else if (!out.host && facts.host) out.host = facts.host;
+  // Only a trusted proxy's forwarding chain is kept; anyone else's is replaced.
+  const xff = headers['x-forwarded-for'];
+  out['x-forwarded-for'] = facts.peerTrusted && xff ? `${xff}, ${facts.peerAddress}` : facts.peerAddress;
+  out['x-forwarded-proto'] = facts.proto;
+  if (facts.host) out['x-forwarded-host'] = facts.host;
+  // RFC 7239
+  const node = facts.peerAddress.includes(':') ? `"[${facts.peerAddress}]"` : facts.peerAddress;
+  const forwarded = `for=${node};proto=${facts.proto}${facts.host ? `;host="${facts.host.replace(/"/g, '')}"` : ''}`;
+  out.forwarded = facts.peerTrusted && headers.forwarded ? `${headers.forwarded}, ${forwarded}` : forwarded;
+  out[facts.idHeader] = facts.id;
+  return out;
+}
+
+function responseHeaders(raw: Buffer[]): HeaderMap {
+  const out: HeaderMap = {};
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (name === 'connection')
+      listed = new Set(
+        value
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim()),
+      );
+    if (HOP_BY_HOP.has(name)) continue;
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  if (listed) for (const name of listed) delete out[name];
+  return out;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge('request body too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new Error('client aborted')));
+  });
+}
+
+/** A chunked body streamed upstream, cut when it passes the route's limit. */
+async function* limitStream(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge('request body too large');
+    yield chunk;
+  }
+}

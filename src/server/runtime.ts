@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { GatewayConfig, RouteConfig } from '../config/core-schema.js';
+import { ConfigError, ConfigErrors, type ConfigIssue } from '../config/errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import { compilePipeline, type Pipeline } from '../pipeline/runner.js';
+import type { Stage } from '../pipeline/stage.js';
+import { Upstream } from '../proxy/upstream.js';
+import { Router } from '../routing/router.js';
+import type { Services, StageDefinition } from '../stages/definition.js';
+import { STAGE_DEFINITIONS } from '../stages/registry.js';
+
+export interface CompiledRoute {
+  readonly name: string;
+  readonly config: RouteConfig;
+  readonly upstream: Upstream;
+  readonly pipeline: Pipeline;
+  readonly maxBodyBytes: number;
+  readonly maxResponseBufferBytes: number;
+  readonly stripPrefix: string | undefined;
+  readonly addPrefix: string | undefined;
+  readonly websocket: boolean;
+}
+
+/**
+ * Everything built from one loaded configuration: routes, upstream pools, stage state. A reload
+ * builds a new Runtime and swaps it in; requests keep the Runtime they started with, and the old
+ * one is disposed once its last request has finished.
+ */
+export class Runtime {
+  readonly loaded: LoadedConfig;
+  readonly config: GatewayConfig;
+  readonly router: Router<CompiledRoute>;
+  readonly services: Services;
+  inflight = 0;
+  readonly #upstreams: Map<string, Upstream>;
+  readonly #disposers: (() => Promise<void>)[];
+  #retired = false;
+  #disposed: Promise<void> | undefined;
+
+  private constructor(
+    loaded: LoadedConfig,
+    router: Router<CompiledRoute>,
+    services: Services,
+    upstreams: Map<string, Upstream>,
+    disposers: (() => Promise<void>)[],
+  ) {
+    this.loaded = loaded;
+    this.config = loaded.config;
+    this.router = router;
+    this.services = services;
+    this.#upstreams = upstreams;
+    this.#disposers = disposers;
+  }
+
+  static async build(
+    loaded: LoadedConfig,
+    base: { logger: Logger; metrics: Registry; onHealthChange?: (u: string, t: string, healthy: boolean) => void },
+    definitions: readonly StageDefinition[] = STAGE_DEFINITIONS,
+  ): Promise<Runtime> {
+    const config = loaded.config;
+    const services: Services = {
+      logger: base.logger,
+      metrics: base.metrics,
+      configDir: loaded.dir,
+      dataDir: config.dataDir,
+      config,
+      shared: new Map(),
+    };
+    const issues: ConfigIssue[] = [];
+    const toIssue = (error: ConfigError): ConfigIssue => ({
+      file: loaded.file,
+      ...loaded.locate(error.path),
+      path: error.path,
+      message: error.message,
+    });
+
+    const disposers: (() => Promise<void>)[] = [];
+    const sharedByStage = new Map<StageDefinition, unknown>();
+    try {
+      for (const def of definitions) {
+        if (!def.setup) continue;
+        const key = def.global?.key;
+        try {
+          const shared = await def.setup(key ? config[key] : undefined, services);
+          sharedByStage.set(def, shared);
+          if (def.dispose) disposers.push(() => def.dispose!(shared));
+        } catch (error) {
+          if (error instanceof ConfigError) issues.push(toIssue(error));
+          else throw error;
+        }
+      }
+      if (issues.length > 0) throw new ConfigErrors(issues);
+
+      const onHealthChange = base.onHealthChange;
+      const upstreamOptions = { configDir: loaded.dir, ...(onHealthChange ? { onHealthChange } : {}) };
+      const upstreams = new Map<string, Upstream>();
+      for (const [name, upstreamConfig] of Object.entries(config.upstreams)) {
+        upstreams.set(name, new Upstream(name, upstreamConfig, upstreamOptions));
+      }
+      disposers.push(async () => {
+        await Promise.all([...upstreams.values()].map((u) => u.close()));
+      });
+
+      const router = new Router<CompiledRoute>();
+      config.routes.forEach((route, index) => {
+        const path = ['routes', index] as const;
+        const stages: Stage[] = [];
+        for (const def of definitions) {
+          try {
+            const stage = def.create(
+              {
+                name: route.name,
+                public: route.public === true,
+                settings: def.route ? route[def.route.key] : undefined,
+                route,
+                path,
+              },
+              sharedByStage.get(def),
+              services,
+            );
+            if (stage) stages.push(stage);
+          } catch (error) {
+            if (error instanceof ConfigError) issues.push(toIssue(error));
+            else throw error;
+          }
+        }
+        // Default deny: a route is either explicitly public or guarded by the authenticate stage.
+        if (route.public !== true && !stages.some((s) => s.name === 'authenticate')) {
+          issues.push(
+            toIssue(
+              new ConfigError(
+                [...path],
+                'route has no authentication policy: add `auth` (and `allow`) or mark it `public: true`',
+              ),
+            ),
+          );
+        }
+        let upstream = upstreams.get(route.upstream);
+        if (!upstream) {
+          // An inline URL: a single-target upstream with default settings.
+          upstream = new Upstream(
+            `route:${route.name}`,
+            { targets: [route.upstream], balance: 'round-robin', connections: 128, retries: 1, preserveHost: false },
+            upstreamOptions,
+          );
+          upstreams.set(`route:${route.name}`, upstream);
+        }
+        const compiled: CompiledRoute = {
+          name: route.name,
+          config: route,
+          upstream,
+          pipeline: compilePipeline(stages),
+          maxBodyBytes: route.maxBodyBytes ?? config.server.limits.maxBodyBytes,
+          maxResponseBufferBytes: route.maxResponseBufferBytes ?? 1024 * 1024,
+          stripPrefix: route.stripPrefix,
+          addPrefix: route.addPrefix,
+          websocket: route.websocket === true,
+        };
+        router.add(route.match.path, {
+          value: compiled,
+          methods: route.match.methods ? new Set(route.match.methods) : undefined,
+          hosts: route.match.hosts?.map((h) => h.toLowerCase()),
+        });
+      });
+      if (issues.length > 0) throw new ConfigErrors(issues);
+      return new Runtime(loaded, router, services, upstreams, disposers);
+    } catch (error) {
+      await Promise.all(disposers.map((d) => d().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  upstreams(): IterableIterator<Upstream> {
+    return this.#upstreams.values();
+  }
+
+  /** No new requests will use this runtime; dispose it when the last one finishes. */
+  retire(): void {
+    this.#retired = true;
+    if (this.inflight === 0) void this.dispose();
+  }
+
+  /** Called by the request handler when a request that used this runtime ends. */
+  release(): void {
+    this.inflight--;
+    if (this.#retired && this.inflight === 0) void this.dispose();
+  }
+
+  dispose(): Promise<void> {
+    this.#disposed ??= Promise.all(this.#disposers.map((d) => d().catch(() => undefined))).then(() => undefined);
+    return this.#disposed;
+  }
+}
