@@ -25,6 +25,7 @@ import {
   type MediaRule,
   matchMedia,
   responseRules,
+  sanitizePointer,
   toProblemItems,
 } from './compile.js';
 import { parseCookies, parseQuery, readParameters } from './params.js';
@@ -155,7 +156,10 @@ export function createValidateStage(op: CompiledOperation): Stage {
       }
       const parsed = parseStrictJsonBytes(bytes, op.limits);
       if (!parsed.ok)
-        return invalid([{ location: `/body${parsed.location}`, rule: parsed.rule }], `body JSON ${parsed.rule}`);
+        return invalid(
+          [{ location: `/body${sanitizePointer(parsed.location)}`, rule: parsed.rule }],
+          `body JSON ${parsed.rule}`,
+        );
       const validate = rule.validate;
       if (validate && !validate(parsed.value)) {
         return invalid(toProblemItems(validate.errors, '/body'), 'body does not match the schema');
@@ -179,7 +183,9 @@ export function createValidateStage(op: CompiledOperation): Stage {
       if (rule?.validate === undefined || ctx.responseBody === undefined) return CONTINUE;
       const parsed = parseStrictJsonBytes(ctx.responseBody, op.limits);
       if (!parsed.ok) {
-        ctx.logFields.responseValidation = [{ location: `/body${parsed.location}`, rule: parsed.rule }];
+        ctx.logFields.responseValidation = [
+          { location: `/body${sanitizePointer(parsed.location)}`, rule: parsed.rule },
+        ];
       } else if (!rule.validate(parsed.value)) {
         ctx.logFields.responseValidation = toProblemItems(rule.validate.errors, '/body');
       }

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { EXAMPLES_DIR } from '../../test/openapi/petstore.js';
+import { ConfigError } from '../config/errors.js';
+import { loadOpenApiRoutes } from './load.js';
+import { toRoutePattern } from './path.js';
+import { mapSecurity } from './security.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pc-openapi-'));
+function spec(name: string, doc: unknown): string {
+  writeFileSync(join(dir, name), JSON.stringify(doc));
+  return name;
+}
+const ok = { '200': { description: 'ok' } };
+
+describe('loadOpenApiRoutes', () => {
+  test('every pet-store operation becomes a route', async () => {
+    const routes = await loadOpenApiRoutes(
+      {
+        name: 'pets',
+        openapi: { spec: 'petstore.openapi.yaml', upstream: 'app', basePath: '/api' },
+        rateLimit: { plan: 'x' },
+      },
+      EXAMPLES_DIR,
+    );
+    const summary = routes.map((r) => `${r.name} ${r.match.methods.join(',')} ${r.match.path}`);
+    assert.deepEqual(summary, [
+      'pets.listPets GET /api/pets',
+      'pets.createPet POST /api/pets',
+      'pets.getPet GET /api/pets/:petId',
+      'pets.deletePet DELETE /api/pets/:petId',
+      'pets.updatePet PATCH /api/pets/:petId',
+      'pets.uploadPhoto POST /api/pets/:petId/photos',
+      'pets.placeOrder POST /api/orders',
+      'pets.searchPets GET /api/search',
+      'pets.health GET /api/health',
+    ]);
+    for (const route of routes) {
+      assert.equal(route.upstream, 'app');
+      assert.deepEqual(route.rateLimit, { plan: 'x' });
+      assert.equal(route.validation.unknownQuery, 'reject');
+      assert.equal(route.validation.unknownBodyProperties, 'reject');
+      assert.equal(route.validation.openapi, '3.0');
+    }
+    const byName = new Map(routes.map((r) => [r.name, r]));
+    // Path-level parameters are inherited and $refs resolved.
+    assert.deepEqual(byName.get('pets.getPet')!.validation.parameters, [
+      { name: 'petId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+    ]);
+  });
+
+  test('security requirements become auth and allow sections', async () => {
+    const routes = await loadOpenApiRoutes(
+      { openapi: { spec: 'petstore.openapi.yaml', upstream: 'app' } },
+      EXAMPLES_DIR,
+    );
+    const byName = new Map(routes.map((r) => [r.name, r]));
+    assert.deepEqual(byName.get('createPet')!.auth, { methods: ['jwt'] });
+    assert.deepEqual(byName.get('createPet')!.allow, { scopes: ['read:pets', 'write:pets'] });
+    assert.deepEqual(byName.get('placeOrder')!.auth, { methods: ['apiKey'] });
+    assert.equal(byName.get('placeOrder')!.allow, undefined);
+    assert.deepEqual(byName.get('listPets')!.allow, {
+      anyOf: [
+        { methods: ['jwt'], scopes: ['read:pets'] },
+        { methods: ['apiKey'], scopes: [] },
+      ],
+    });
+    assert.equal(byName.get('health')!.public, true);
+    assert.equal(byName.get('health')!.auth, undefined);
+  });
+
+  test('public: true overrides the document', async () => {
+    const routes = await loadOpenApiRoutes(
+      { openapi: { spec: 'petstore.openapi.yaml', upstream: 'app', public: true } },
+      EXAMPLES_DIR,
+    );
+    assert.ok(routes.every((r) => r.public === true && r.auth === undefined && r.allow === undefined));
+  });
+
+  test('OpenAPI 3.1 documents and external file $refs', async () => {
+    spec('pet.schema.json', { type: 'object', properties: { name: { type: ['string', 'null'] } } });
+    const name = spec('v31.json', {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/a/{x}.{ext}': {
+          post: {
+            parameters: [
+              { name: 'x', in: 'path', required: true, schema: { type: 'string' } },
+              { name: 'ext', in: 'path', required: true, schema: { enum: ['json', 'xml'] } },
+            ],
+            requestBody: { content: { 'application/json': { schema: { $ref: './pet.schema.json' } } } },
+            responses: ok,
+          },
+        },
+      },
+    });
+    const [route] = await loadOpenApiRoutes({ openapi: { spec: name, upstream: 'u' } }, dir);
+    assert.equal(route!.name, 'POST /a/{x}.{ext}');
+    assert.equal(route!.match.path, '/a/:x.:ext');
+    assert.equal(route!.validation.openapi, '3.1');
+    assert.deepEqual(route!.validation.requestBody!.content['application/json']!.schema, {
+      type: 'object',
+      properties: { name: { type: ['string', 'null'] } },
+    });
+  });
+
+  const failures: [string, unknown, RegExp][] = [
+    ['swagger 2', { swagger: '2.0', paths: {} }, /not an OpenAPI 3\.0\/3\.1 document/],
+    ['no operations', { openapi: '3.0.0', paths: {} }, /describes no operations/],
+    [
+      'recursive schema',
+      {
+        openapi: '3.0.0',
+        paths: {
+          '/n': {
+            get: {
+              responses: {
+                '200': {
+                  description: 'x',
+                  content: { 'application/json': { schema: { $ref: '#/components/schemas/N' } } },
+                },
+              },
+            },
+          },
+        },
+        components: { schemas: { N: { type: 'object', properties: { next: { $ref: '#/components/schemas/N' } } } } },
+      },
+      /recursive \$refs/,
+    ],
+    ['remote $ref', { openapi: '3.0.0', paths: { '/r': { $ref: 'http://127.0.0.1:9/x.json' } } }, /cannot load/],
+    ['trace', { openapi: '3.0.0', paths: { '/t': { trace: { responses: ok } } } }, /TRACE/],
+    [
+      'undescribed path parameter',
+      { openapi: '3.0.0', paths: { '/p/{id}': { get: { responses: ok } } } },
+      /"id" is not described/,
+    ],
+    ['bad template', { openapi: '3.0.0', paths: { '/p/{a-b}': { get: { responses: ok } } } }, /letters, digits/],
+    [
+      'apiKey in query',
+      {
+        openapi: '3.0.0',
+        paths: { '/k': { get: { security: [{ k: [] }], responses: ok } } },
+        components: { securitySchemes: { k: { type: 'apiKey', in: 'query', name: 'key' } } },
+      },
+      /in: header/,
+    ],
+    [
+      'undeclared scheme',
+      { openapi: '3.0.0', paths: { '/k': { get: { security: [{ nope: [] }], responses: ok } } } },
+      /not declared/,
+    ],
+    [
+      'duplicate operationId',
+      {
+        openapi: '3.0.0',
+        paths: {
+          '/a': { get: { operationId: 'x', responses: ok } },
+          '/b': { get: { operationId: 'x', responses: ok } },
+        },
+      },
+      /generated twice/,
+    ],
+  ];
+  for (const [label, doc, message] of failures) {
+    test(`refuses: ${label}`, async () => {
+      const name = spec(`${label.replaceAll(' ', '-')}.json`, doc);
+      await assert.rejects(
+        loadOpenApiRoutes({ openapi: { spec: name, upstream: 'u' } }, dir, ['routes', 2]),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.match(err.message, message);
+          assert.deepEqual(err.path, ['routes', 2, 'openapi', 'spec']);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('refuses a missing file and bad group settings with their key paths', async () => {
+    await assert.rejects(loadOpenApiRoutes({ openapi: { spec: 'absent.yaml', upstream: 'u' } }, dir), /cannot load/);
+    await assert.rejects(
+      loadOpenApiRoutes({ openapi: { spec: 'x.yaml', upstream: 'u', unknownQuery: 'maybe' } }, dir, ['routes', 1]),
+      (err: unknown) => err instanceof ConfigError && err.path.join('.') === 'routes.1.openapi.unknownQuery',
+    );
+  });
+});
+
+describe('toRoutePattern', () => {
+  test('converts templates to find-my-way patterns', () => {
+    assert.deepEqual(toRoutePattern('/pets/{petId}/photos/{n}'), {
+      pattern: '/pets/:petId/photos/:n',
+      params: ['petId', 'n'],
+    });
+    assert.equal(toRoutePattern('/files/{name}.{ext}', '/v1/').pattern, '/v1/files/:name.:ext');
+    assert.equal(toRoutePattern('/time/12:00').pattern, '/time/12::00');
+    assert.throws(() => toRoutePattern('/a/*'), /contains "\*"/);
+    assert.throws(() => toRoutePattern('/a/{x}y'), /followed by/);
+  });
+});
+
+describe('mapSecurity', () => {
+  const schemes = {
+    bearer: { type: 'http', scheme: 'Bearer' },
+    basic: { type: 'http', scheme: 'basic' },
+    oidc: { type: 'openIdConnect', openIdConnectUrl: 'https://id.example/.well-known/openid-configuration' },
+    mtls: { type: 'mutualTLS' },
+  };
+  test('scheme types to methods', () => {
+    assert.deepEqual(mapSecurity([{ bearer: [] }], schemes), { kind: 'protected', auth: { methods: ['jwt'] } });
+    assert.deepEqual(mapSecurity([{ basic: [] }, { mtls: [] }], schemes), {
+      kind: 'protected',
+      auth: { methods: ['basic', 'mtls'] },
+    });
+    assert.deepEqual(mapSecurity([{ oidc: ['b', 'a'] }], schemes), {
+      kind: 'protected',
+      auth: { methods: ['jwt'] },
+      allow: { scopes: ['a', 'b'] },
+    });
+    assert.deepEqual(mapSecurity([], schemes), { kind: 'public' });
+    assert.deepEqual(mapSecurity([{ bearer: [] }, {}], schemes), { kind: 'public' });
+    assert.deepEqual(mapSecurity(undefined, schemes), { kind: 'none' });
+    assert.throws(() => mapSecurity([{ d: [] }], { d: { type: 'http', scheme: 'digest' } }), /not supported/);
+  });
+});
