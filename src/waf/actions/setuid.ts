@@ -1,0 +1,14 @@
+import { type ActionDefinition, requireValue } from './types.js';
+
+/**
+ * Description: name the user of the transaction (USERID) and open the USER collection.
+ * Syntax: `setuid:VALUE`
+ * Example: `setuid:%{ARGS.username}`
+ */
+export const setuid: ActionDefinition = {
+  kind: 'nondisruptive',
+  apply(value, rule) {
+    const template = requireValue('setuid', value);
+    rule.actions.push((tx) => tx.initCollection('USER', tx.expandMacros(template)));
+  },
+};

@@ -1,0 +1,48 @@
+import type { BodyProcessor, BodySink } from './types.js';
+
+/**
+ * JSON: each leaf becomes an ARGS_POST entry named by its path from a `json` root, the way CRS
+ * expects and Coraza writes it: `{"a":{"b":[1,2]}}` gives `json.a.b.0=1`, `json.a.b.1=2`.
+ * The body is a byte string; strings are turned back into their UTF-8 bytes so operators see
+ * what ModSecurity sees. Parsed by hand so depth is bounded without recursion.
+ */
+export const json: BodyProcessor = (body, _contentType, sink, limits) => {
+  if (body.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (err) {
+    return { message: `JSON parsing error: ${(err as Error).message}` };
+  }
+  return walk(value, sink, limits.jsonDepth);
+};
+
+function walk(root: unknown, sink: BodySink, maxDepth: number) {
+  const stack: { path: string; value: unknown; depth: number }[] = [{ path: 'json', value: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { path, value, depth } = stack.pop()!;
+    if (depth > maxDepth) return { message: `JSON parsing error: nesting deeper than ${maxDepth}` };
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ path: `${path}.${i}`, value: value[i], depth: depth + 1 });
+      continue;
+    }
+    if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        stack.push({ path: `${path}.${toBytes(k)}`, value: v, depth: depth + 1 });
+      }
+      continue;
+    }
+    const text = value === null ? '' : typeof value === 'string' ? toBytes(value) : String(value);
+    if (!sink.addArgument(path, text)) return { message: 'JSON parsing error: too many arguments' };
+  }
+  return undefined;
+}
+
+/** JSON.parse turned \uXXXX escapes into UTF-16; put them back as UTF-8 bytes (latin1 chars). */
+function toBytes(text: string): string {
+  if (!/[^\u0000-\u00ff]/.test(text)) return text;
+  return Buffer.from(text, 'utf8').toString('latin1');
+}

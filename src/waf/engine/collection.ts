@@ -1,0 +1,67 @@
+import type { MutableCollection } from './types.js';
+
+/** One value in a collection; `key` keeps the case it arrived with. */
+export interface CollectionEntry {
+  readonly key: string;
+  value: string;
+}
+
+/**
+ * A multi-valued, insertion-ordered collection (ARGS, REQUEST_HEADERS, TX...). Keys compare
+ * case-insensitively, as ModSecurity's selectors do (`REQUEST_HEADERS:user-agent`).
+ */
+export class KeyedCollection implements MutableCollection {
+  #entries: CollectionEntry[] = [];
+  #index = new Map<string, CollectionEntry[]>();
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  entries(): readonly CollectionEntry[] {
+    return this.#entries;
+  }
+
+  add(key: string, value: string): void {
+    const entry: CollectionEntry = { key, value };
+    this.#entries.push(entry);
+    const lower = key.toLowerCase();
+    const list = this.#index.get(lower);
+    if (list) list.push(entry);
+    else this.#index.set(lower, [entry]);
+  }
+
+  /** Replaces every value of `key` with one value. */
+  set(key: string, value: string): void {
+    const list = this.#index.get(key.toLowerCase());
+    if (list && list.length === 1) {
+      list[0]!.value = value;
+      return;
+    }
+    if (list) this.remove(key);
+    this.add(key, value);
+  }
+
+  get(key: string): string | undefined {
+    return this.#index.get(key.toLowerCase())?.[0]?.value;
+  }
+
+  getAll(key: string): readonly CollectionEntry[] {
+    return this.#index.get(key.toLowerCase()) ?? [];
+  }
+
+  has(key: string): boolean {
+    return this.#index.has(key.toLowerCase());
+  }
+
+  remove(key: string): void {
+    const lower = key.toLowerCase();
+    if (!this.#index.delete(lower)) return;
+    this.#entries = this.#entries.filter((e) => e.key.toLowerCase() !== lower);
+  }
+
+  clear(): void {
+    this.#entries = [];
+    this.#index.clear();
+  }
+}

@@ -1,0 +1,52 @@
+import type { EngineMode, Rule, RulePhase } from './types.js';
+
+/** Engine settings a configuration sets with Sec* directives. */
+export interface EngineSettings {
+  engine: EngineMode;
+  requestBodyAccess: boolean;
+  /** SecRequestBodyLimit: bytes of body (files included) the engine inspects. */
+  requestBodyLimit: number;
+  /** SecRequestBodyNoFilesLimit: bytes of body without file parts. */
+  requestBodyNoFilesLimit: number;
+  /** SecRequestBodyLimitAction: Reject or ProcessPartial. */
+  requestBodyLimitAction: 'Reject' | 'ProcessPartial';
+  requestBodyJsonDepthLimit: number;
+  /** SecArgumentsLimit: arguments parsed from a body before REQBODY_ERROR. */
+  argumentsLimit: number;
+  responseBodyAccess: boolean;
+  responseBodyMimeTypes: string[];
+  responseBodyLimit: number;
+  responseBodyLimitAction: 'Reject' | 'ProcessPartial';
+  componentSignatures: string[];
+  /** SecCollectionTimeout, seconds. */
+  collectionTimeout: number;
+}
+
+export function defaultSettings(): EngineSettings {
+  // ModSecurity's compiled-in defaults (modsecurity.conf-recommended sets most of these again).
+  return {
+    engine: 'On',
+    requestBodyAccess: false,
+    requestBodyLimit: 13107200,
+    requestBodyNoFilesLimit: 1048576,
+    requestBodyLimitAction: 'Reject',
+    requestBodyJsonDepthLimit: 512,
+    argumentsLimit: 1000,
+    responseBodyAccess: false,
+    responseBodyMimeTypes: ['text/plain', 'text/html'],
+    responseBodyLimit: 524288,
+    responseBodyLimitAction: 'ProcessPartial',
+    componentSignatures: [],
+    collectionTimeout: 3600,
+  };
+}
+
+/** Rules of one configuration, compiled and ordered per phase. */
+export interface RuleSet {
+  readonly settings: Readonly<EngineSettings>;
+  /** Chain starters and markers, in file order; markers appear in every phase. */
+  readonly phases: ReadonlyMap<RulePhase, readonly Rule[]>;
+  /** Every rule with an id (chain starters), for lookups by id. */
+  readonly byId: ReadonlyMap<number, Rule>;
+  readonly ruleCount: number;
+}

@@ -1,0 +1,784 @@
+import { BODY_PROCESSORS } from '../body/registry.js';
+import type { BodySink } from '../body/types.js';
+import { parseQueryString } from '../body/urlencoded.js';
+import type { OperatorTx } from '../operators/types.js';
+import { parseVariables } from '../seclang/variables.js';
+import { VARIABLES, type VariableSource } from '../variables/registry.js';
+import { KeyedCollection } from './collection.js';
+import { expandMacros } from './macros.js';
+import { type IdRange, inRanges, parseIdRanges } from './ranges.js';
+import type { RuleSet } from './ruleset.js';
+import type {
+  ActionContext,
+  EngineMode,
+  Interruption,
+  MatchDetail,
+  MatchedRule,
+  MutableCollection,
+  Rule,
+  RulePhase,
+  TargetValue,
+  VariableSelector,
+} from './types.js';
+
+/** Facts about the connection, known before the request line. */
+export interface TransactionOptions {
+  readonly requestId?: string;
+  readonly clientIp?: string;
+  readonly clientPort?: number;
+  readonly serverIp?: string;
+  readonly serverPort?: number;
+  /** TX variables set before phase 1 (per-route paranoia level, thresholds...). */
+  readonly tx?: Readonly<Record<string, string | number>>;
+  /** Rule ids removed for this transaction only (per-route exclusions). */
+  readonly removeRuleIds?: readonly IdRange[];
+  /** Targets removed from rules for this transaction only: rule id range -> selectors. */
+  readonly removeTargets?: readonly { readonly ids: IdRange; readonly targets: string }[];
+  /** Overrides SecRuleEngine for this transaction. */
+  readonly engine?: EngineMode;
+}
+
+/** Receives each matched, logged rule as it happens, then the transaction's end. */
+export interface TransactionObserver {
+  onMatch?(tx: Transaction, match: MatchedRule): void;
+  onEnd?(tx: Transaction): void;
+}
+
+/** Persistent collections (IP, GLOBAL...) shared by the transactions of one WAF. */
+export interface PersistentStore {
+  open(collection: string, key: string, timeoutSeconds: number): KeyedCollection;
+}
+
+type AllowType = 'none' | 'phase' | 'request' | 'all';
+
+interface RemovedTarget {
+  readonly selector: VariableSelector;
+  readonly ruleIds?: IdRange;
+  readonly tag?: string;
+}
+
+let uniqueCounter = 0;
+
+/**
+ * One HTTP transaction through the rule engine. The gateway feeds it the request in order
+ * (connection, URI, headers, body, response) and reads back an Interruption or undefined.
+ * It never touches sockets: the WAF never imports HTTP (STYLE #7).
+ */
+export class Transaction implements OperatorTx, ActionContext, VariableSource {
+  readonly id: string;
+  readonly #rules: RuleSet;
+  readonly #observer: TransactionObserver | undefined;
+  readonly #store: PersistentStore;
+  readonly #scalars = new Map<string, string>();
+  readonly #collections = new Map<string, KeyedCollection>();
+  #engine: EngineMode;
+  #requestBodyAccess: boolean;
+  #responseBodyAccess: boolean;
+  #bodyProcessor: string | undefined;
+  #requestBody: string[] = [];
+  #requestBodySize = 0;
+  #responseBody: string[] = [];
+  #responseBodySize = 0;
+  #interruption: Interruption | undefined;
+  #allow: AllowType = 'none';
+  #skipAfter: string | undefined;
+  #skip = 0;
+  readonly #removedIds: IdRange[] = [];
+  readonly #removedTags = new Set<string>();
+  readonly #removedMsgs = new Set<string>();
+  readonly #removedTargets: RemovedTarget[] = [];
+  readonly #transformCache = new Map<string, Map<string, string>>();
+  readonly #matched: MatchedRule[] = [];
+  readonly #phasesDone = new Set<RulePhase>();
+  #currentMatches: MatchDetail[] = [];
+  #currentRule: Rule | undefined;
+  #matchedData = '';
+  #loggingDone = false;
+  capturing = false;
+
+  constructor(
+    rules: RuleSet,
+    store: PersistentStore,
+    options: TransactionOptions = {},
+    observer?: TransactionObserver,
+  ) {
+    this.#rules = rules;
+    this.#store = store;
+    this.#observer = observer;
+    this.#engine = options.engine ?? rules.settings.engine;
+    this.#requestBodyAccess = rules.settings.requestBodyAccess;
+    this.#responseBodyAccess = rules.settings.responseBodyAccess;
+    this.id = options.requestId ?? `${Date.now().toString(36)}${(++uniqueCounter).toString(36)}`;
+    for (const name of ['TX', 'ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS']) {
+      this.#collections.set(name, new KeyedCollection());
+    }
+    for (const name of ['MATCHED_VARS', 'RULE', 'ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
+      this.#collections.set(name, new KeyedCollection());
+    }
+    for (const name of ['XML', 'MULTIPART_PART_HEADERS', 'MULTIPART_NAME', 'MULTIPART_FILENAME', 'GEO']) {
+      this.#collections.set(name, new KeyedCollection());
+    }
+    this.#scalars.set('UNIQUE_ID', this.id);
+    this.#scalars.set('REMOTE_ADDR', options.clientIp ?? '');
+    this.#scalars.set('REMOTE_PORT', String(options.clientPort ?? 0));
+    this.#scalars.set('SERVER_ADDR', options.serverIp ?? '');
+    this.#scalars.set('SERVER_PORT', String(options.serverPort ?? 0));
+    this.#scalars.set('REQBODY_ERROR', '0');
+    this.#scalars.set('REQBODY_PROCESSOR_ERROR', '0');
+    this.#scalars.set('INBOUND_DATA_ERROR', '0');
+    this.#scalars.set('OUTBOUND_DATA_ERROR', '0');
+    this.#scalars.set('REQUEST_BODY_LENGTH', '0');
+    this.#scalars.set('FILES_COMBINED_SIZE', '0');
+    this.#setTime();
+    const tx = this.#collections.get('TX')!;
+    for (const [k, v] of Object.entries(options.tx ?? {})) tx.set(k, String(v));
+    if (options.removeRuleIds) this.#removedIds.push(...options.removeRuleIds);
+    for (const r of options.removeTargets ?? []) {
+      for (const selector of parseTargets(r.targets)) this.#removedTargets.push({ selector, ruleIds: r.ids });
+    }
+  }
+
+  // ---- feeding the request -------------------------------------------------------------
+
+  /** The request line. `uri` is the request-target as sent; protocol like "HTTP/1.1". */
+  processUri(method: string, uri: string, protocol: string): void {
+    this.#scalars.set('REQUEST_METHOD', method);
+    this.#scalars.set('REQUEST_PROTOCOL', protocol);
+    this.#scalars.set('REQUEST_LINE', `${method} ${uri} ${protocol}`.trimEnd());
+    this.#scalars.set('REQUEST_URI_RAW', uri);
+    const hash = uri.indexOf('#');
+    const noFragment = hash === -1 ? uri : uri.slice(0, hash);
+    const q = noFragment.indexOf('?');
+    const query = q === -1 ? '' : noFragment.slice(q + 1);
+    this.#scalars.set('QUERY_STRING', query);
+    // libmodsecurity: REQUEST_URI and REQUEST_FILENAME are %-decoded; an absolute-form target
+    // loses its scheme and authority.
+    let decoded = percentDecode(noFragment);
+    const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(decoded);
+    if (absolute) decoded = decoded.slice(absolute[0].length) || '/';
+    this.#scalars.set('REQUEST_URI', decoded);
+    const dq = decoded.indexOf('?');
+    const path = dq === -1 ? decoded : decoded.slice(0, dq);
+    this.#scalars.set('REQUEST_FILENAME', path);
+    this.#scalars.set('PATH_INFO', path);
+    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+    this.#scalars.set('REQUEST_BASENAME', slash === -1 ? path : path.slice(slash + 1));
+    const args = this.#collections.get('ARGS_GET')!;
+    parseQueryString(query, (k, v) => {
+      args.add(k, v);
+      return true;
+    });
+  }
+
+  addRequestHeader(name: string, value: string): void {
+    this.#collections.get('REQUEST_HEADERS')!.add(name, value);
+    const lower = name.toLowerCase();
+    if (lower === 'cookie') this.#parseCookies(value);
+    else if (lower === 'content-type') {
+      // libmodsecurity picks the processor from the header; ctl:requestBodyProcessor overrides it.
+      const ct = value.trim().toLowerCase();
+      if (ct.startsWith('multipart/form-data')) this.#bodyProcessor = 'MULTIPART';
+      else if (ct.startsWith('application/x-www-form-urlencoded')) this.#bodyProcessor = 'URLENCODED';
+      if (this.#bodyProcessor) this.#scalars.set('REQBODY_PROCESSOR', this.#bodyProcessor);
+    } else if (lower === 'host') this.#scalars.set('SERVER_NAME', value.split(':')[0] ?? '');
+    else if (lower === 'authorization') this.#scalars.set('AUTH_TYPE', value.split(' ')[0] ?? '');
+  }
+
+  #parseCookies(value: string): void {
+    const cookies = this.#collections.get('REQUEST_COOKIES')!;
+    for (const raw of value.split(';')) {
+      const eq = raw.indexOf('=');
+      const key = (eq === -1 ? raw : raw.slice(0, eq)).trimStart();
+      if (key === '') continue;
+      cookies.add(key, eq === -1 ? '' : raw.slice(eq + 1).trimEnd());
+    }
+  }
+
+  /** Phase 1. Returns the interruption when a rule stops the request. */
+  processRequestHeaders(): Interruption | undefined {
+    return this.#runPhase(1);
+  }
+
+  /** Buffers request body bytes (latin1 string or Buffer), up to SecRequestBodyLimit. */
+  appendRequestBody(chunk: string | Buffer): Interruption | undefined {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    const limit = this.#rules.settings.requestBodyLimit;
+    if (this.#requestBodySize + text.length > limit) {
+      this.#scalars.set('INBOUND_DATA_ERROR', '1');
+      const room = Math.max(0, limit - this.#requestBodySize);
+      this.#requestBody.push(text.slice(0, room));
+      this.#requestBodySize += room;
+      if (this.#rules.settings.requestBodyLimitAction === 'Reject' && this.#engine === 'On' && !this.#interruption) {
+        this.#interruption = { ruleId: 0, action: 'deny', status: 413, data: 'request body larger than the limit' };
+      }
+      return this.#interruption;
+    }
+    this.#requestBody.push(text);
+    this.#requestBodySize += text.length;
+    return undefined;
+  }
+
+  /** Runs the body processor, then phase 2. */
+  processRequestBody(): Interruption | undefined {
+    if (this.#interruption) return this.#interruption;
+    if (this.#engine === 'Off') return undefined;
+    if (this.#requestBodyAccess) {
+      const body = this.#requestBody.join('');
+      this.#requestBody = [body];
+      if (body.length > 0) {
+        this.#scalars.set('REQUEST_BODY', body);
+        this.#scalars.set('REQUEST_BODY_LENGTH', String(body.length));
+      }
+      this.#processBody(body);
+    }
+    return this.#runPhase(2);
+  }
+
+  #processBody(body: string): void {
+    const name = this.#bodyProcessor;
+    if (!name) return;
+    const processor = BODY_PROCESSORS.get(name);
+    if (!processor) return;
+    const limit = this.#rules.settings.argumentsLimit;
+    const argsPost = this.#collections.get('ARGS_POST')!;
+    const sink: BodySink = {
+      addArgument: (key, value) => {
+        if (argsPost.size + this.#collections.get('ARGS_GET')!.size >= limit) return false;
+        argsPost.add(key, value);
+        return true;
+      },
+      addToCollection: (collection, key, value) => this.#collectionFor(collection).add(key, value),
+      setScalar: (n, v) => this.#scalars.set(n, v),
+    };
+    let error: { message: string } | undefined;
+    try {
+      error = processor(body, this.#collections.get('REQUEST_HEADERS')!.get('content-type') ?? '', sink, {
+        jsonDepth: this.#rules.settings.requestBodyJsonDepthLimit,
+      });
+    } catch (err) {
+      error = { message: `${name} parsing error: ${(err as Error).message}` };
+    }
+    if (error) {
+      this.#scalars.set('REQBODY_ERROR', '1');
+      this.#scalars.set('REQBODY_PROCESSOR_ERROR', '1');
+      this.#scalars.set('REQBODY_ERROR_MSG', error.message);
+      this.#scalars.set('REQBODY_PROCESSOR_ERROR_MSG', error.message);
+    }
+  }
+
+  #collectionFor(name: string): KeyedCollection {
+    let c = this.#collections.get(name);
+    if (!c) {
+      c = new KeyedCollection();
+      this.#collections.set(name, c);
+    }
+    return c;
+  }
+
+  addResponseHeader(name: string, value: string): void {
+    this.#collections.get('RESPONSE_HEADERS')!.add(name, value);
+    if (name.toLowerCase() === 'content-type') {
+      this.#scalars.set('RESPONSE_CONTENT_TYPE', (value.split(';')[0] ?? '').trim());
+    }
+  }
+
+  /** Phase 3. */
+  processResponseHeaders(status: number, protocol = 'HTTP/1.1'): Interruption | undefined {
+    this.#scalars.set('RESPONSE_STATUS', String(status));
+    this.#scalars.set('RESPONSE_PROTOCOL', protocol);
+    this.#scalars.set('STATUS_LINE', `${protocol} ${status}`);
+    return this.#runPhase(3);
+  }
+
+  /** Whether the response body should be buffered for phase 4 (access on, inspectable type). */
+  wantsResponseBody(): boolean {
+    if (!this.#responseBodyAccess || this.#engine === 'Off') return false;
+    const ct = (this.#scalars.get('RESPONSE_CONTENT_TYPE') ?? '').toLowerCase();
+    return this.#rules.settings.responseBodyMimeTypes.includes(ct);
+  }
+
+  appendResponseBody(chunk: string | Buffer): void {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    const limit = this.#rules.settings.responseBodyLimit;
+    if (this.#responseBodySize + text.length > limit) {
+      this.#scalars.set('OUTBOUND_DATA_ERROR', '1');
+      const room = Math.max(0, limit - this.#responseBodySize);
+      this.#responseBody.push(text.slice(0, room));
+      this.#responseBodySize += room;
+      return;
+    }
+    this.#responseBody.push(text);
+    this.#responseBodySize += text.length;
+  }
+
+  /** Phase 4. */
+  processResponseBody(): Interruption | undefined {
+    if (this.wantsResponseBody()) {
+      const body = this.#responseBody.join('');
+      this.#scalars.set('RESPONSE_BODY', body);
+      this.#scalars.set('RESPONSE_CONTENT_LENGTH', String(body.length));
+    }
+    return this.#runPhase(4);
+  }
+
+  /** Phase 5, then the observer's end-of-transaction call. Safe to call once only. */
+  processLogging(): void {
+    if (this.#loggingDone) return;
+    this.#loggingDone = true;
+    this.#runPhase(5);
+    this.#observer?.onEnd?.(this);
+  }
+
+  // ---- results ---------------------------------------------------------------------------
+
+  get interruption(): Interruption | undefined {
+    return this.#interruption;
+  }
+
+  get matchedRules(): readonly MatchedRule[] {
+    return this.#matched;
+  }
+
+  get engineMode(): EngineMode {
+    return this.#engine;
+  }
+
+  get requestBodyAccess(): boolean {
+    return this.#requestBodyAccess && this.#engine !== 'Off';
+  }
+
+  /** A TX variable, e.g. `blocking_inbound_anomaly_score`. */
+  txVar(name: string): string | undefined {
+    return this.#collections.get('TX')!.get(name);
+  }
+
+  /** Inbound and outbound anomaly scores as CRS computes them. */
+  get scores(): { inbound: number; outbound: number } {
+    const n = (k: string) => Number.parseInt(this.txVar(k) ?? '0', 10) || 0;
+    return { inbound: n('blocking_inbound_anomaly_score'), outbound: n('blocking_outbound_anomaly_score') };
+  }
+
+  /** Every variable the transaction holds, for `waf explain`. */
+  snapshot(): { scalars: [string, string][]; collections: [string, [string, string][]][] } {
+    return {
+      scalars: [...this.#scalars].filter(([, v]) => v !== ''),
+      collections: [...this.#collections]
+        .filter(([, c]) => c.size > 0)
+        .map(([name, c]) => [name, c.entries().map((e) => [e.key, e.value] as [string, string])]),
+    };
+  }
+
+  // ---- VariableSource / OperatorTx / ActionContext ---------------------------------------
+
+  scalar(name: string): string | undefined {
+    return this.#scalars.get(name);
+  }
+
+  collection(name: string): KeyedCollection | undefined {
+    return this.#collections.get(name);
+  }
+
+  expandMacros(text: string): string {
+    return expandMacros(text, (variable, key) => this.#resolveMacro(variable, key));
+  }
+
+  #resolveMacro(variable: string, key: string | undefined): string {
+    const def = VARIABLES.get(variable);
+    if (!def) return '';
+    if (def.kind === 'scalar') return def.read(this) ?? '';
+    const entries = def.read(this);
+    if (key === undefined) return entries[0]?.value ?? '';
+    const lower = key.toLowerCase();
+    for (const e of entries) if (e.key.toLowerCase() === lower) return e.value;
+    return '';
+  }
+
+  setCapture(index: number, value: string): void {
+    this.#collections.get('TX')!.set(String(index), value);
+  }
+
+  setMatchedData(value: string): void {
+    this.#matchedData = value;
+  }
+
+  ctl(name: string, value: string, rule: Rule): void {
+    switch (name) {
+      case 'ruleengine':
+        this.#engine = value.toLowerCase() === 'off' ? 'Off' : value.toLowerCase() === 'on' ? 'On' : 'DetectionOnly';
+        return;
+      case 'requestbodyaccess':
+        this.#requestBodyAccess = value.toLowerCase() === 'on' || value.toLowerCase() === 'true';
+        return;
+      case 'responsebodyaccess':
+        this.#responseBodyAccess = value.toLowerCase() === 'on' || value.toLowerCase() === 'true';
+        return;
+      case 'requestbodyprocessor':
+        this.#bodyProcessor = value.toUpperCase();
+        this.#scalars.set('REQBODY_PROCESSOR', this.#bodyProcessor);
+        return;
+      case 'ruleremovebyid':
+        try {
+          this.#removedIds.push(...parseIdRanges(value));
+        } catch {
+          // A malformed id list in a ctl is ignored, as ModSecurity does at run time.
+        }
+        return;
+      case 'ruleremovebytag':
+        this.#removedTags.add(value);
+        return;
+      case 'ruleremovebymsg':
+        this.#removedMsgs.add(value);
+        return;
+      case 'ruleremovetargetbyid':
+      case 'ruleremovetargetbytag':
+      case 'ruleremovetargetbymsg': {
+        const semi = value.indexOf(';');
+        if (semi === -1) return;
+        const which = value.slice(0, semi).trim();
+        let selectors: VariableSelector[];
+        try {
+          selectors = parseTargets(value.slice(semi + 1));
+        } catch {
+          return;
+        }
+        for (const selector of selectors) {
+          if (name === 'ruleremovetargetbyid') {
+            try {
+              for (const ids of parseIdRanges(which)) this.#removedTargets.push({ selector, ruleIds: ids });
+            } catch {
+              return;
+            }
+          } else this.#removedTargets.push({ selector, tag: which });
+        }
+        return;
+      }
+      default:
+        // forceRequestBodyVariable: REQUEST_BODY is always filled (libmodsecurity 3 behaviour);
+        // audit engine and debug options concern ModSecurity's own log files.
+        void rule;
+    }
+  }
+
+  setEnv(name: string, value: string): void {
+    this.#collections.get('ENV')!.set(name, value);
+  }
+
+  expireVar(collection: string, key: string, seconds: number): void {
+    const col = this.#collections.get(collection);
+    if (!col) return;
+    if (seconds <= 0) col.remove(key);
+    else {
+      const timer = setTimeout(() => col.remove(key), seconds * 1000);
+      timer.unref();
+    }
+  }
+
+  initCollection(name: string, key: string): void {
+    this.#collections.set(name, this.#store.open(name, key, this.#rules.settings.collectionTimeout));
+    if (name === 'USER') this.#scalars.set('USERID', key);
+    if (name === 'SESSION') this.#scalars.set('SESSIONID', key);
+  }
+
+  // ---- the rule loop ---------------------------------------------------------------------
+
+  #runPhase(phase: RulePhase): Interruption | undefined {
+    if (this.#engine === 'Off' || this.#phasesDone.has(phase)) return this.#interruption;
+    this.#phasesDone.add(phase);
+    // A phase skipped by the caller (no body) still runs its rules when a later one is asked for.
+    for (const p of [1, 2, 3, 4] as const) {
+      if (p < phase && !this.#phasesDone.has(p) && !this.#interruption) {
+        this.#phasesDone.add(p);
+        this.#evaluatePhase(p);
+      }
+    }
+    if (this.#interruption && phase !== 5) return this.#interruption;
+    this.#evaluatePhase(phase);
+    return this.#interruption;
+  }
+
+  #evaluatePhase(phase: RulePhase): void {
+    const rules = this.#rules.phases.get(phase) ?? [];
+    this.#skipAfter = undefined;
+    this.#skip = 0;
+    for (const rule of rules) {
+      if (this.#interruption && phase !== 5) break;
+      if (this.#skipAfter !== undefined) {
+        if (rule.marker === this.#skipAfter || (rule.id !== 0 && String(rule.id) === this.#skipAfter)) {
+          this.#skipAfter = undefined;
+        }
+        continue;
+      }
+      if (rule.marker !== undefined) continue;
+      if (this.#isRemoved(rule)) continue;
+      if (this.#skip > 0) {
+        this.#skip--;
+        continue;
+      }
+      if (this.#allow === 'all' || this.#allow === 'phase') break;
+      if (this.#allow === 'request' && phase <= 2) break;
+      this.#evaluateRule(rule, phase);
+    }
+    if (this.#allow === 'phase') this.#allow = 'none';
+    if (this.#allow === 'request' && phase === 2) this.#allow = 'none';
+  }
+
+  #isRemoved(rule: Rule): boolean {
+    if (this.#removedIds.length > 0 && inRanges(rule.id, this.#removedIds)) return true;
+    if (this.#removedTags.size > 0) for (const t of rule.tags) if (this.#removedTags.has(t)) return true;
+    if (this.#removedMsgs.size > 0 && rule.msg !== undefined && this.#removedMsgs.has(rule.msg)) return true;
+    return false;
+  }
+
+  #evaluateRule(rule: Rule, phase: RulePhase): void {
+    const matchedVars = this.#collections.get('MATCHED_VARS')!;
+    if (matchedVars.size > 0) matchedVars.clear();
+    this.#currentMatches = [];
+    this.#currentRule = rule;
+    const ruleCol = this.#collections.get('RULE')!;
+    ruleCol.clear();
+    ruleCol.add('id', String(rule.id));
+    if (rule.rev !== undefined) ruleCol.add('rev', rule.rev);
+    if (rule.severity !== undefined) ruleCol.add('severity', String(rule.severity));
+    if (rule.ver !== undefined) ruleCol.add('ver', rule.ver);
+    if (rule.msg !== undefined) ruleCol.add('msg', this.expandMacros(rule.msg));
+    if (rule.logdata !== undefined) ruleCol.add('logdata', this.expandMacros(rule.logdata));
+    let member: Rule | undefined = rule;
+    while (member) {
+      if (!this.#evaluateOne(member, rule)) {
+        this.capturing = false;
+        return;
+      }
+      member = member.chained;
+    }
+    this.capturing = false;
+    this.#onRuleMatched(rule, phase);
+  }
+
+  /** Evaluates one rule of a chain; runs its non-disruptive actions per match. */
+  #evaluateOne(rule: Rule, starter: Rule): boolean {
+    this.capturing = rule.capture;
+    if (!rule.operator) {
+      this.#runActions(rule);
+      return true;
+    }
+    const op = rule.operator;
+    let matched = false;
+    for (const target of this.#collectTargets(rule, starter)) {
+      const candidates = rule.multiMatch ? this.#transformAll(rule, target.value) : [this.#transform(rule, target)];
+      for (const value of candidates) {
+        this.#matchedData = value;
+        const hit = op.impl.evaluate(this, value) !== op.negated;
+        if (!hit) continue;
+        matched = true;
+        this.#recordMatch(rule, target, value);
+        this.#runActions(rule);
+        break;
+      }
+    }
+    return matched;
+  }
+
+  #runActions(rule: Rule): void {
+    for (const action of rule.actions) action(this, rule);
+  }
+
+  #recordMatch(rule: Rule, target: TargetValue, value: string): void {
+    const name = target.key === '' ? target.variable : `${target.variable}:${target.key}`;
+    this.#scalars.set('MATCHED_VAR', target.value);
+    this.#scalars.set('MATCHED_VAR_NAME', name);
+    this.#collections.get('MATCHED_VARS')!.add(name, target.value);
+    this.#currentMatches.push({
+      variable: target.variable,
+      key: target.key,
+      value,
+      transformations: rule.transformations.map((t) => t.name),
+    });
+  }
+
+  #onRuleMatched(rule: Rule, phase: RulePhase): void {
+    const ruleCol = this.#collections.get('RULE')!;
+    const msg = rule.msg !== undefined ? this.expandMacros(rule.msg) : '';
+    const data = rule.logdata !== undefined ? this.expandMacros(rule.logdata) : '';
+    ruleCol.set('msg', msg);
+    ruleCol.set('logdata', data);
+    const d = rule.disruptive;
+    const disruptive = d !== undefined && d.kind !== 'pass' && d.kind !== 'allow';
+    const match: MatchedRule = {
+      ruleId: rule.id,
+      phase,
+      msg,
+      data,
+      severity: rule.severity,
+      tags: rule.tags,
+      file: rule.file,
+      line: rule.line,
+      matches: this.#currentMatches,
+      log: rule.log,
+      disruptive,
+    };
+    if (rule.msg !== undefined || rule.log) {
+      this.#matched.push(match);
+      if (rule.log) this.#observer?.onMatch?.(this, match);
+    }
+    if (rule.skipAfter !== undefined) this.#skipAfter = rule.skipAfter;
+    if (rule.skip > 0) this.#skip = rule.skip;
+    if (!d) return;
+    switch (d.kind) {
+      case 'allow':
+        if (this.#engine === 'On')
+          this.#allow = d.argument === 'phase' ? 'phase' : d.argument === 'request' ? 'request' : 'all';
+        return;
+      case 'deny':
+      case 'drop':
+      case 'redirect':
+        if (this.#engine !== 'On' || phase === 5) return;
+        this.#interruption = {
+          ruleId: rule.id,
+          action: d.kind,
+          status: d.kind === 'redirect' ? (rule.status ?? 302) : (rule.status ?? 403),
+          data: d.kind === 'redirect' ? d.argument : '',
+        };
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- targets and transformations ---------------------------------------------------------
+
+  #collectTargets(rule: Rule, starter: Rule): TargetValue[] {
+    const out: TargetValue[] = [];
+    for (const sel of rule.targets) {
+      const def = VARIABLES.get(sel.name);
+      if (!def) continue;
+      if (def.kind === 'scalar') {
+        const value = def.read(this) ?? '';
+        out.push({ variable: sel.name, key: '', value: sel.count ? (value === '' ? '0' : '1') : value });
+        continue;
+      }
+      let count = 0;
+      for (const e of def.read(this)) {
+        if (sel.key !== undefined && !keyMatches(sel.name, sel.key, e.key)) continue;
+        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
+        if (this.#excluded(rule, starter, sel.name, e.key)) continue;
+        if (sel.count) count++;
+        else out.push({ variable: sel.name, key: e.key, value: e.value });
+      }
+      if (sel.count) out.push({ variable: sel.name, key: sel.key ?? '', value: String(count) });
+    }
+    return out;
+  }
+
+  #excluded(rule: Rule, starter: Rule, variable: string, key: string): boolean {
+    for (const ex of rule.exclusions) if (ex.name === variable && selectorHits(ex, key)) return true;
+    for (const r of this.#removedTargets) {
+      if (r.selector.name !== variable || !selectorHits(r.selector, key)) continue;
+      if (r.ruleIds && starter.id >= r.ruleIds[0] && starter.id <= r.ruleIds[1]) return true;
+      if (r.tag !== undefined && starter.tags.includes(r.tag)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Runs the rule's transformation chain over a value, reusing any prefix of the chain already
+   * computed for the same value in this transaction: CRS runs the same t:urlDecodeUni,... chains
+   * over the same ARGS in hundreds of rules.
+   */
+  #transform(rule: Rule, target: TargetValue): string {
+    const ts = rule.transformations;
+    if (ts.length === 0) return target.value;
+    const keys = rule.transformationKeys;
+    const input = target.value;
+    let start = 0;
+    let value = input;
+    for (let i = ts.length - 1; i >= 0; i--) {
+      const hit = this.#transformCache.get(keys[i]!)?.get(input);
+      if (hit !== undefined) {
+        if (i === ts.length - 1) return hit;
+        value = hit;
+        start = i + 1;
+        break;
+      }
+    }
+    for (let i = start; i < ts.length; i++) {
+      value = ts[i]!.fn(value);
+      let cache = this.#transformCache.get(keys[i]!);
+      if (!cache) {
+        cache = new Map();
+        this.#transformCache.set(keys[i]!, cache);
+      }
+      cache.set(input, value);
+    }
+    return value;
+  }
+
+  /** multiMatch: the value before and after each transformation, without repeats. */
+  #transformAll(rule: Rule, value: string): string[] {
+    const out = [value];
+    let v = value;
+    for (const t of rule.transformations) {
+      v = t.fn(v);
+      if (v !== out[out.length - 1]) out.push(v);
+    }
+    return out;
+  }
+
+  #setTime(): void {
+    const now = new Date();
+    const s = this.#scalars;
+    s.set('TIME_EPOCH', String(Math.floor(now.getTime() / 1000)));
+    s.set('TIME_YEAR', String(now.getFullYear()));
+    s.set('TIME_MON', String(now.getMonth() + 1));
+    s.set('TIME_DAY', String(now.getDate()));
+    s.set('TIME_HOUR', String(now.getHours()));
+    s.set('TIME_MIN', String(now.getMinutes()));
+    s.set('TIME_SEC', String(now.getSeconds()));
+    s.set('TIME_WDAY', String(now.getDay()));
+    s.set('TIME', `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`);
+  }
+
+  /** The matched data the last operator reported (for explain). */
+  get lastMatchedData(): string {
+    return this.#matchedData;
+  }
+
+  get currentRule(): Rule | undefined {
+    return this.#currentRule;
+  }
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function keyMatches(variable: string, selectorKey: string, key: string): boolean {
+  // XML:/* and XML://@* are XPath expressions, stored under those exact keys.
+  if (variable === 'XML') return selectorKey === key || (selectorKey === '/*' && key === '/*');
+  return selectorKey.toLowerCase() === key.toLowerCase();
+}
+
+function selectorHits(sel: VariableSelector, key: string): boolean {
+  if (sel.keyRegex) return sel.keyRegex.test(key);
+  if (sel.key === undefined) return true;
+  return sel.key.toLowerCase() === key.toLowerCase();
+}
+
+const targetCache = new Map<string, VariableSelector[]>();
+
+function parseTargets(text: string): VariableSelector[] {
+  let parsed = targetCache.get(text);
+  if (!parsed) {
+    parsed = parseVariables(text.trim(), (name) => VARIABLES.has(name));
+    if (targetCache.size > 1000) targetCache.clear();
+    targetCache.set(text, parsed);
+  }
+  return parsed;
+}
+
+/** %XX decoding without `+` (libmodsecurity's uri_decode for the request line). */
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  return text.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+}
+
+export type { MutableCollection };

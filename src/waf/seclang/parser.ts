@@ -1,0 +1,529 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ACTIONS } from '../actions/registry.js';
+import type { ActionEnv, RuleDraft } from '../actions/types.js';
+import { type IdRange, inRanges, parseIdRanges } from '../engine/ranges.js';
+import { defaultSettings, type EngineSettings, type RuleSet } from '../engine/ruleset.js';
+import type { Rule, RuleOperator, RulePhase, VariableSelector } from '../engine/types.js';
+import { RULE_PHASES } from '../engine/types.js';
+import type { OperatorFactory } from '../operators/types.js';
+import type { Transformation } from '../transformations/types.js';
+import { VARIABLES } from '../variables/registry.js';
+import { type ActionItem, parseActionList } from './actions.js';
+import { expandInclude } from './include.js';
+import { type Directive, SecLangError, splitArguments, splitDirectives } from './lexer.js';
+import { parseVariables } from './variables.js';
+
+export interface SecLangSource {
+  /** Files to load in order; each may be a glob, like Include. */
+  readonly files?: readonly string[];
+  /** Inline SecLang, loaded after the files. */
+  readonly text?: string;
+  /** Name used for `text` in error messages. */
+  readonly textName?: string;
+  /** Directory relative Include paths in `text` resolve against. */
+  readonly baseDir?: string;
+}
+
+export interface ParserRegistries {
+  readonly operators: ReadonlyMap<string, OperatorFactory>;
+  readonly transformations: ReadonlyMap<string, Transformation>;
+}
+
+/** Deepest Include nesting accepted: a file including itself fails instead of looping. */
+const MAX_INCLUDE_DEPTH = 32;
+/** ModSecurity's built-in default action list when no SecDefaultAction names the phase. */
+const BUILTIN_DEFAULT_ACTIONS = 'log,auditlog,pass';
+
+interface RuleBuild {
+  draft: RuleDraft;
+  targets: VariableSelector[];
+  exclusions: VariableSelector[];
+  operator?: RuleOperator;
+  marker?: string;
+  members: RuleBuild[];
+  file: string;
+  line: number;
+  raw: string;
+  removed: boolean;
+}
+
+/** Parses and compiles SecLang into a RuleSet. Throws SecLangError naming file and line. */
+export function parseSecLang(source: SecLangSource, registries: ParserRegistries): RuleSet {
+  const parser = new Parser(registries);
+  for (const pattern of source.files ?? []) {
+    for (const file of expandInclude(pattern, process.cwd())) parser.loadFile(file, 0);
+  }
+  if (source.text !== undefined) {
+    parser.loadText(source.text, source.textName ?? '<inline>', source.baseDir ?? process.cwd(), 0);
+  }
+  return parser.finish();
+}
+
+class Parser {
+  readonly #operators = new Map<string, OperatorFactory>();
+  readonly #transformations = new Map<string, Transformation>();
+  readonly #settings: EngineSettings = defaultSettings();
+  readonly #defaults = new Map<RulePhase, ActionItem[]>();
+  readonly #rules: RuleBuild[] = [];
+  readonly #ids = new Map<number, RuleBuild>();
+  #pendingChain: RuleBuild | undefined;
+  readonly #env: ActionEnv;
+
+  constructor(registries: ParserRegistries) {
+    for (const [name, f] of registries.operators) this.#operators.set(name.toLowerCase(), f);
+    for (const [name, f] of registries.transformations) this.#transformations.set(name.toLowerCase(), f);
+    this.#env = { transformation: (name) => this.#transformations.get(name.toLowerCase()) };
+  }
+
+  loadFile(file: string, depth: number): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch (err) {
+      throw new SecLangError(file, 0, '', `cannot read rules file: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    this.loadText(text, file, dirname(file), depth);
+  }
+
+  loadText(text: string, file: string, baseDir: string, depth: number): void {
+    for (const d of splitDirectives(text, file)) {
+      try {
+        this.#directive(d, baseDir, depth);
+      } catch (err) {
+        if (err instanceof SecLangError) throw err;
+        throw new SecLangError(d.file, d.line, d.text, (err as Error).message);
+      }
+    }
+  }
+
+  #directive(d: Directive, baseDir: string, depth: number): void {
+    const name = d.name.toLowerCase();
+    if (this.#pendingChain && name !== 'secrule') {
+      throw new Error(`rule ${this.#pendingChain.draft.id} ends with "chain" but the next directive is ${d.name}`);
+    }
+    const args = splitArguments(d.rest);
+    switch (name) {
+      case 'include': {
+        if (depth >= MAX_INCLUDE_DEPTH) throw new Error('Include nested too deeply (a file includes itself?)');
+        for (const file of expandInclude(one(args, d.name), baseDir)) this.loadFile(file, depth + 1);
+        return;
+      }
+      case 'secrule':
+        this.#secRule(d, args, baseDir);
+        return;
+      case 'secaction':
+        this.#secAction(d, args);
+        return;
+      case 'secmarker':
+        this.#rules.push({
+          draft: emptyDraft(),
+          targets: [],
+          exclusions: [],
+          marker: one(args, d.name),
+          members: [],
+          file: d.file,
+          line: d.line,
+          raw: d.text,
+          removed: false,
+        });
+        return;
+      case 'secdefaultaction': {
+        const items = parseActionList(one(args, d.name));
+        const phase = phaseOf(items);
+        if (phase === undefined) throw new Error('SecDefaultAction must name a phase');
+        for (const item of items) {
+          const def = ACTIONS.get(item.name);
+          if (!def) throw new Error(`unknown action ${item.name}`);
+          if (def.kind === 'metadata' && item.name !== 'phase')
+            throw new Error(`SecDefaultAction cannot carry metadata action ${item.name}`);
+        }
+        this.#defaults.set(
+          phase,
+          items.filter((i) => i.name !== 'phase'),
+        );
+        return;
+      }
+      case 'secruleengine':
+        this.#settings.engine = engineMode(one(args, d.name));
+        return;
+      case 'secrequestbodyaccess':
+        this.#settings.requestBodyAccess = onOff(one(args, d.name));
+        return;
+      case 'secresponsebodyaccess':
+        this.#settings.responseBodyAccess = onOff(one(args, d.name));
+        return;
+      case 'secrequestbodylimit':
+        this.#settings.requestBodyLimit = positive(one(args, d.name));
+        return;
+      case 'secrequestbodynofileslimit':
+        this.#settings.requestBodyNoFilesLimit = positive(one(args, d.name));
+        return;
+      case 'secresponsebodylimit':
+        this.#settings.responseBodyLimit = positive(one(args, d.name));
+        return;
+      case 'secrequestbodylimitaction':
+        this.#settings.requestBodyLimitAction = limitAction(one(args, d.name));
+        return;
+      case 'secresponsebodylimitaction':
+        this.#settings.responseBodyLimitAction = limitAction(one(args, d.name));
+        return;
+      case 'secrequestbodyjsondepthlimit':
+        this.#settings.requestBodyJsonDepthLimit = positive(one(args, d.name));
+        return;
+      case 'secargumentslimit':
+        this.#settings.argumentsLimit = positive(one(args, d.name));
+        return;
+      case 'secresponsebodymimetype':
+        if (args.length === 0) throw new Error('SecResponseBodyMimeType needs at least one type');
+        this.#settings.responseBodyMimeTypes = args.flatMap((a) => a.split(/\s+/)).map((a) => a.toLowerCase());
+        return;
+      case 'secresponsebodymimetypesclear':
+        this.#settings.responseBodyMimeTypes = [];
+        return;
+      case 'seccomponentsignature':
+        this.#settings.componentSignatures.push(one(args, d.name));
+        return;
+      case 'seccollectiontimeout':
+        this.#settings.collectionTimeout = positive(one(args, d.name));
+        return;
+      case 'secruleremovebyid': {
+        const ranges = args.flatMap((a) => parseIdRanges(a));
+        this.#removeWhere((r) => r.draft.id !== undefined && inRanges(r.draft.id, ranges));
+        return;
+      }
+      case 'secruleremovebytag': {
+        const tag = one(args, d.name);
+        this.#removeWhere((r) => r.draft.tags.includes(tag));
+        return;
+      }
+      case 'secruleremovebymsg': {
+        const msg = one(args, d.name);
+        this.#removeWhere((r) => r.draft.msg === msg);
+        return;
+      }
+      case 'secruleupdatetargetbyid': {
+        if (args.length < 2) throw new Error(`${d.name} needs a rule id and a target list`);
+        const ranges: IdRange[] = parseIdRanges(args[0]!);
+        this.#updateTargets((r) => r.draft.id !== undefined && inRanges(r.draft.id, ranges), args[1]!, args[2]);
+        return;
+      }
+      case 'secruleupdatetargetbytag': {
+        if (args.length < 2) throw new Error(`${d.name} needs a tag and a target list`);
+        const tag = args[0]!;
+        this.#updateTargets((r) => r.draft.tags.includes(tag), args[1]!, args[2]);
+        return;
+      }
+      case 'secruleupdateactionbyid': {
+        if (args.length !== 2) throw new Error(`${d.name} needs a rule id and an action list`);
+        const id = Number(args[0]!.split(':')[0]);
+        const rule = this.#ids.get(id);
+        if (!rule) throw new Error(`${d.name}: no rule with id ${args[0]}`);
+        for (const item of parseActionList(args[1]!)) {
+          if (item.name === 'id' || item.name === 'phase' || item.name === 'chain')
+            throw new Error(`${d.name} cannot change ${item.name}`);
+          this.#apply(rule.draft, item);
+        }
+        return;
+      }
+      default:
+        if (IGNORED_DIRECTIVES.has(name)) return;
+        throw new Error(`unknown directive ${d.name}`);
+    }
+  }
+
+  #secRule(d: Directive, args: string[], baseDir: string): void {
+    if (args.length < 2 || args.length > 3) throw new Error('SecRule needs VARIABLES "OPERATOR" ["ACTIONS"]');
+    const variables = parseVariables(args[0]!, (name) => VARIABLES.has(name));
+    const targets = variables.filter((v) => !v.exclude);
+    if (targets.length === 0) throw new Error('SecRule has only excluded variables');
+    const operator = this.#operator(args[1]!, baseDir);
+    const items = args[2] !== undefined ? parseActionList(args[2]) : [];
+    const parent = this.#pendingChain;
+    const build: RuleBuild = {
+      draft: this.#draft(items, parent),
+      targets,
+      exclusions: variables.filter((v) => v.exclude),
+      operator,
+      members: [],
+      file: d.file,
+      line: d.line,
+      raw: d.text,
+      removed: false,
+    };
+    this.#attach(build, parent);
+  }
+
+  #secAction(d: Directive, args: string[]): void {
+    const items = parseActionList(one(args, d.name));
+    const build: RuleBuild = {
+      draft: this.#draft(items, undefined),
+      targets: [],
+      exclusions: [],
+      members: [],
+      file: d.file,
+      line: d.line,
+      raw: d.text,
+      removed: false,
+    };
+    this.#attach(build, undefined);
+  }
+
+  #attach(build: RuleBuild, parent: RuleBuild | undefined): void {
+    if (parent) {
+      parent.members.push(build);
+      parent.raw += `\n${build.raw}`;
+      this.#pendingChain = build.draft.chain ? parent : undefined;
+      return;
+    }
+    const id = build.draft.id;
+    if (id === undefined) throw new Error('rule has no id action');
+    if (this.#ids.has(id)) throw new Error(`duplicate rule id ${id}`);
+    this.#ids.set(id, build);
+    this.#rules.push(build);
+    this.#pendingChain = build.draft.chain ? build : undefined;
+  }
+
+  #draft(items: readonly ActionItem[], parent: RuleBuild | undefined): RuleDraft {
+    const draft = emptyDraft();
+    if (parent) {
+      for (const item of items) {
+        const def = ACTIONS.get(item.name);
+        if (def?.kind === 'disruptive') throw new Error('a chained rule cannot carry a disruptive action');
+        if (item.name === 'id' || item.name === 'phase') throw new Error(`a chained rule cannot set ${item.name}`);
+        this.#apply(draft, item);
+      }
+      draft.phase = parent.draft.phase ?? 2;
+      return draft;
+    }
+    const phase = phaseOf(items) ?? 2;
+    const defaults = this.#defaults.get(phase) ?? parseActionList(BUILTIN_DEFAULT_ACTIONS);
+    for (const item of defaults) this.#apply(draft, item);
+    const inherited = draft.disruptive;
+    for (const item of items) this.#apply(draft, item);
+    // ModSecurity: `block` means "the disruptive action of the phase's SecDefaultAction".
+    if (draft.disruptive?.kind === 'block') {
+      draft.disruptive = inherited && inherited.kind !== 'block' ? inherited : { kind: 'pass', argument: '' };
+    }
+    draft.phase = phase;
+    return draft;
+  }
+
+  #apply(draft: RuleDraft, item: ActionItem): void {
+    const def = ACTIONS.get(item.name);
+    if (!def) throw new Error(`unknown action ${item.name}`);
+    def.apply(item.value, draft, this.#env);
+  }
+
+  #operator(text: string, baseDir: string): RuleOperator {
+    let negated = false;
+    let rest = text;
+    if (rest.startsWith('!')) {
+      negated = true;
+      rest = rest.slice(1);
+    }
+    let name = 'rx';
+    let argument = rest;
+    if (rest.startsWith('@')) {
+      const space = rest.search(/\s/);
+      name = space === -1 ? rest.slice(1) : rest.slice(1, space);
+      argument = space === -1 ? '' : rest.slice(space + 1).trim();
+    }
+    const factory = this.#operators.get(name.toLowerCase());
+    if (!factory) throw new Error(`unknown operator @${name}`);
+    const impl = factory(argument, { baseDir });
+    return { name, argument, negated, impl };
+  }
+
+  #removeWhere(pred: (r: RuleBuild) => boolean): void {
+    for (const r of this.#rules) if (r.marker === undefined && pred(r)) r.removed = true;
+  }
+
+  #updateTargets(pred: (r: RuleBuild) => boolean, list: string, replaced: string | undefined): void {
+    const selectors = parseVariables(list, (name) => VARIABLES.has(name));
+    const replacedSel = replaced ? parseVariables(replaced, (name) => VARIABLES.has(name)) : undefined;
+    for (const r of this.#rules) {
+      if (r.marker !== undefined || r.operator === undefined || !pred(r)) continue;
+      if (replacedSel) {
+        r.targets = r.targets.filter(
+          (t) => !replacedSel.some((x) => x.name === t.name && x.key === t.key && x.count === t.count),
+        );
+      }
+      for (const s of selectors) (s.exclude ? r.exclusions : r.targets).push(s);
+    }
+  }
+
+  finish(): RuleSet {
+    if (this.#pendingChain) {
+      const p = this.#pendingChain;
+      throw new SecLangError(p.file, p.line, p.raw, 'the last rule ends with "chain" but no rule follows');
+    }
+    const phases = new Map<RulePhase, Rule[]>(RULE_PHASES.map((p) => [p, []]));
+    const byId = new Map<number, Rule>();
+    let count = 0;
+    for (const build of this.#rules) {
+      if (build.removed) continue;
+      const rule = freeze(build);
+      if (build.marker !== undefined) {
+        for (const list of phases.values()) list.push(rule);
+        continue;
+      }
+      phases.get(rule.phase)!.push(rule);
+      byId.set(rule.id, rule);
+      count++;
+    }
+    return { settings: this.#settings, phases, byId, ruleCount: count };
+  }
+}
+
+function freeze(build: RuleBuild): Rule {
+  let next: Rule | undefined;
+  const starterId = build.draft.id ?? 0;
+  for (let i = build.members.length - 1; i >= 0; i--) {
+    next = toRule(build.members[i]!, 0, starterId, true, build.draft.phase ?? 1, next);
+  }
+  return toRule(build, starterId, starterId, false, build.draft.phase ?? 1, next);
+}
+
+function toRule(
+  b: RuleBuild,
+  id: number,
+  logId: number,
+  isChainMember: boolean,
+  phase: RulePhase,
+  chained: Rule | undefined,
+): Rule {
+  const d = b.draft;
+  const keys: string[] = [];
+  let prefix = '';
+  for (const t of d.transformations) {
+    prefix = prefix === '' ? t.name.toLowerCase() : `${prefix},${t.name.toLowerCase()}`;
+    keys.push(prefix);
+  }
+  return Object.freeze({
+    id,
+    logId,
+    phase,
+    file: b.file,
+    line: b.line,
+    ...(b.marker !== undefined ? { marker: b.marker } : {}),
+    targets: b.targets,
+    exclusions: b.exclusions,
+    ...(b.operator ? { operator: b.operator } : {}),
+    transformations: d.transformations,
+    transformationKeys: keys,
+    ...(d.msg !== undefined ? { msg: d.msg } : {}),
+    ...(d.logdata !== undefined ? { logdata: d.logdata } : {}),
+    ...(d.severity !== undefined ? { severity: d.severity } : {}),
+    tags: d.tags,
+    ...(d.ver !== undefined ? { ver: d.ver } : {}),
+    ...(d.rev !== undefined ? { rev: d.rev } : {}),
+    ...(d.maturity !== undefined ? { maturity: d.maturity } : {}),
+    ...(d.accuracy !== undefined ? { accuracy: d.accuracy } : {}),
+    capture: d.capture,
+    multiMatch: d.multiMatch,
+    log: d.log ?? true,
+    auditLog: d.auditLog ?? true,
+    ...(d.disruptive ? { disruptive: d.disruptive } : {}),
+    ...(d.status !== undefined ? { status: d.status } : {}),
+    skip: d.skip,
+    ...(d.skipAfter !== undefined ? { skipAfter: d.skipAfter } : {}),
+    actions: d.actions,
+    ...(chained ? { chained } : {}),
+    isChainMember,
+    raw: b.raw,
+  });
+}
+
+function emptyDraft(): RuleDraft {
+  return { tags: [], capture: false, multiMatch: false, chain: false, skip: 0, transformations: [], actions: [] };
+}
+
+function phaseOf(items: readonly ActionItem[]): RulePhase | undefined {
+  let phase: RulePhase | undefined;
+  for (const item of items) {
+    if (item.name !== 'phase') continue;
+    const draft = emptyDraft();
+    ACTIONS.get('phase')!.apply(item.value, draft, { transformation: () => undefined });
+    phase = draft.phase;
+  }
+  return phase;
+}
+
+function one(args: readonly string[], directive: string): string {
+  if (args.length !== 1) throw new Error(`${directive} takes exactly one argument, got ${args.length}`);
+  return args[0]!;
+}
+
+function onOff(value: string): boolean {
+  const v = value.toLowerCase();
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`expected On or Off, got "${value}"`);
+}
+
+function engineMode(value: string): EngineSettings['engine'] {
+  const v = value.toLowerCase();
+  if (v === 'on') return 'On';
+  if (v === 'off') return 'Off';
+  if (v === 'detectiononly') return 'DetectionOnly';
+  throw new Error(`SecRuleEngine takes On, Off or DetectionOnly, got "${value}"`);
+}
+
+function limitAction(value: string): 'Reject' | 'ProcessPartial' {
+  const v = value.toLowerCase();
+  if (v === 'reject') return 'Reject';
+  if (v === 'processpartial') return 'ProcessPartial';
+  throw new Error(`expected Reject or ProcessPartial, got "${value}"`);
+}
+
+function positive(value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`expected a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * Directives about ModSecurity's own files, logs and host integration. Portcullis has its own
+ * audit log, temp handling and limits, so these are accepted and have no effect; listing them
+ * keeps stock modsecurity.conf files loadable.
+ */
+const IGNORED_DIRECTIVES = new Set(
+  [
+    'SecArgumentSeparator',
+    'SecAuditEngine',
+    'SecAuditLog',
+    'SecAuditLog2',
+    'SecAuditLogDirMode',
+    'SecAuditLogFileMode',
+    'SecAuditLogFormat',
+    'SecAuditLogParts',
+    'SecAuditLogRelevantStatus',
+    'SecAuditLogStorageDir',
+    'SecAuditLogType',
+    'SecConnEngine',
+    'SecCookieFormat',
+    'SecDataDir',
+    'SecDebugLog',
+    'SecDebugLogLevel',
+    'SecGeoLookupDb',
+    'SecHashEngine',
+    'SecHashKey',
+    'SecHashMethodPm',
+    'SecHashMethodRx',
+    'SecHashParam',
+    'SecPcreMatchLimit',
+    'SecPcreMatchLimitRecursion',
+    'SecRequestBodyInMemoryLimit',
+    'SecServerSignature',
+    'SecStatusEngine',
+    'SecTmpDir',
+    'SecTmpSaveUploadedFiles',
+    'SecUnicodeMapFile',
+    'SecUploadDir',
+    'SecUploadFileLimit',
+    'SecUploadFileMode',
+    'SecUploadKeepFiles',
+    'SecWebAppId',
+    'SecXmlExternalEntity',
+  ].map((n) => n.toLowerCase()),
+);
