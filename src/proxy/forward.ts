@@ -66,11 +66,14 @@ export function forward(upstream: Upstream, request: ForwardRequest, handler: Fo
   let aborted: Error | undefined;
   let attemptsLeft = IDEMPOTENT.has(request.method) && !isStream(request.body) ? upstream.retries : 0;
   let previous: Target | undefined;
+  let lastError: Error | undefined;
 
   const attempt = () => {
     const target = upstream.pick(previous);
     if (!target) {
-      handler.onError('unavailable', new Error(`no available target in upstream ${upstream.name}`), false);
+      // A retry with no other target left reports the failure that caused it.
+      if (lastError) handler.onError(classify(lastError), lastError, false);
+      else handler.onError('unavailable', new Error(`no available target in upstream ${upstream.name}`), false);
       return;
     }
     previous = target;
@@ -108,6 +111,7 @@ export function forward(upstream: Upstream, request: ForwardRequest, handler: Fo
         if (!headersReceived) target.failed(Date.now());
         if (!headersReceived && attemptsLeft > 0 && isConnectFailure(error)) {
           attemptsLeft--;
+          lastError = error;
           attempt();
           return;
         }

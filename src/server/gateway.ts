@@ -80,6 +80,8 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above on this period (default 30 s): keep it well below them.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
   };
   const onClientError = (error: Error, socket: Socket) =>
     answerClientError(error, socket, (code) => logger.debug({ code }, 'client error'));
