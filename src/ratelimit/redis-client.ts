@@ -83,7 +83,7 @@ export class RedisScript {
  * touches stays in one slot. Values that could contain braces are hashed first.
  */
 export function taggedKey(prefix: string, kind: string, identity: string): string {
-  const safe = /^[\w.:@/-]{1,96}$/.test(identity)
+  const safe = /^[\w.:@/#-]{1,96}$/.test(identity)
     ? identity
     : createHash('sha256').update(identity).digest('base64url').slice(0, 32);
   return `${prefix}${kind}:{${safe}}`;

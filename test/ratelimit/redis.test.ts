@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import { RedisBanManager } from '../../src/ratelimit/bans.js';
+import { DEFAULT_AGGREGATION } from '../../src/ratelimit/ip.js';
+import { DEFAULT_LOGIN_POLICY, LoginThrottle } from '../../src/ratelimit/login-throttle.js';
+import { openRedis } from '../../src/ratelimit/redis-client.js';
+import { RedisStore } from '../../src/ratelimit/redis-store.js';
+import { limitSpec } from '../../src/ratelimit/spec.js';
+import { REDIS_URL, redisSkipReason, testPrefix } from './context.js';
+
+const run = promisify(execFile);
+const skip = await redisSkipReason();
+
+describe('Redis store (shared Redis)', { skip }, () => {
+  const prefix = testPrefix('redis');
+  let client: Redis;
+
+  before(async () => {
+    client = await openRedis({ url: REDIS_URL, keyPrefix: prefix, timeoutMs: 500 });
+  });
+
+  after(async () => {
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length > 0) await client.del(...keys);
+    client.disconnect();
+  });
+
+  test('GCRA and sliding window admit exactly the limit in a fresh window', async () => {
+    const store = new RedisStore(client, prefix);
+    for (const algorithm of ['gcra', 'sliding-window'] as const) {
+      const spec = limitSpec(algorithm, 5, 3_600_000);
+      const outcomes = [];
+      for (let i = 0; i < 8; i++) outcomes.push(...(await store.decide([{ key: `fresh-${algorithm}`, spec }])));
+      assert.deepEqual(
+        outcomes.map((o) => o.allowed),
+        [true, true, true, true, true, false, false, false],
+        algorithm,
+      );
+      assert.deepEqual(
+        outcomes.slice(0, 5).map((o) => o.remaining),
+        [4, 3, 2, 1, 0],
+      );
+      assert.ok(outcomes[5]!.retryAfterUs > 0);
+    }
+  });
+
+  test('keys carry a hash tag around the bucket identity and expire', async () => {
+    const store = new RedisStore(client, prefix);
+    await store.decide([{ key: 'r:route#0:203.0.113.5', spec: limitSpec('gcra', 10, 1000) }]);
+    await store.decide([{ key: 'n:x:{brace}', spec: limitSpec('sliding-window', 10, 1000) }]);
+    const keys = (await client.keys(`${prefix}rl:*`)).filter((k) => !k.includes('fresh-'));
+    assert.equal(keys.length, 2, keys.join());
+    assert.ok(keys.includes(`${prefix}rl:g:{r:route#0:203.0.113.5}`), keys.join());
+    const hashed = keys.find((k) => k.startsWith(`${prefix}rl:w:`))!;
+    // A value with braces is hashed so the tag stays well formed.
+    assert.match(hashed, /^[^{}]*\{[A-Za-z0-9_-]{32}\}$/);
+    for (const key of keys) {
+      const ttl = await client.pttl(key);
+      assert.ok(ttl > 0 && ttl <= 2000, `${key} ttl ${ttl}`);
+    }
+  });
+
+  test('two OS processes, 20 000 attempts on a key limited to 1000: exactly 1000 admitted', async () => {
+    for (const [algorithm, per] of [
+      ['gcra', '1d'],
+      ['sliding-window', '1d'],
+    ] as const) {
+      const workerPrefix = `${prefix}acc-${algorithm}:`;
+      const startAt = String(Date.now() + 4000);
+      const args = [
+        '--import',
+        'tsx',
+        'test/ratelimit/accuracy-worker.ts',
+        REDIS_URL,
+        workerPrefix,
+        algorithm,
+        '1000',
+        per,
+        '10000',
+        startAt,
+      ];
+      const [a, b] = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
+      const ra = JSON.parse(a.stdout) as { admitted: number; errors: number };
+      const rb = JSON.parse(b.stdout) as { admitted: number; errors: number };
+      assert.equal(ra.errors + rb.errors, 0);
+      assert.equal(ra.admitted + rb.admitted, 1000, `${algorithm}: ${ra.admitted} + ${rb.admitted}`);
+      assert.ok(ra.admitted > 0 && rb.admitted > 0, `both processes took part: ${ra.admitted} + ${rb.admitted}`);
+    }
+  });
+
+  test('bans made by one instance reach another within the sync interval; strikes are shared', async () => {
+    const policy = {
+      enabled: true,
+      durationMs: 60_000,
+      strikes: { waf: { strikes: 4, windowMs: 60_000 }, auth: { strikes: 3, windowMs: 60_000 } },
+      aggregation: DEFAULT_AGGREGATION,
+      maxEntries: 1000,
+    };
+    const one = new RedisBanManager(client, policy, { keyPrefix: prefix, syncIntervalMs: 100 });
+    const two = new RedisBanManager(client, policy, { keyPrefix: prefix, syncIntervalMs: 100 });
+    try {
+      await one.ban('198.51.100.200', 60_000, 'manual');
+      assert.ok(one.isBanned('198.51.100.200'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(two.isBanned('198.51.100.200'));
+      assert.equal(await two.lift('198.51.100.200'), true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(one.isBanned('198.51.100.200'), undefined);
+
+      assert.equal(await one.recordStrike('auth', '192.0.2.77'), false);
+      assert.equal(await two.recordStrike('auth', '192.0.2.77'), false);
+      assert.equal(await one.recordStrike('auth', '192.0.2.77'), true);
+      assert.deepEqual(
+        (await two.list()).map((b) => b.ip),
+        ['192.0.2.77'],
+      );
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('login throttle counters are shared through Redis', async () => {
+    const policy = { ...DEFAULT_LOGIN_POLICY, accountFreeAttempts: 1 };
+    const a = new LoginThrottle(policy, { redis: { client, keyPrefix: prefix } });
+    const b = new LoginThrottle(policy, { redis: { client, keyPrefix: prefix } });
+    await a.recordFailure('carol', '192.0.2.1');
+    await b.recordFailure('Carol', '192.0.2.2');
+    const check = await a.check('carol', '192.0.2.3');
+    assert.equal(check.allowed, false);
+    assert.ok(check.retryAfterMs > 0 && check.retryAfterMs <= 1000);
+    await b.recordSuccess('carol', '192.0.2.2');
+    assert.equal((await a.check('carol', '192.0.2.3')).allowed, true);
+  });
+});
