@@ -1,3 +1,4 @@
+import { StoreError } from './errors.js';
 import type { StoreDriver } from './types.js';
 
 /** A value bound to a `?` placeholder. Never concatenated into SQL text. */
@@ -23,6 +24,19 @@ export interface Db extends Queryable {
   /** Runs a script of DDL statements separated by semicolons (migrations only). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 and SQLite would store it silently; both engines refuse it
+ * the same way so behaviour never depends on the engine.
+ */
+export function checkParams(params: readonly SqlValue[] | undefined): void {
+  if (!params) return;
+  for (const p of params) {
+    if (typeof p === 'string' && p.includes('\u0000')) {
+      throw new StoreError('PC_STORE_INVALID', 'text values must not contain NUL characters');
+    }
+  }
 }
 
 /** `?` -> `$n`. Our SQL never has `?` inside string literals, so a plain scan is exact. */

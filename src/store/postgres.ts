@@ -5,7 +5,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { PostgresStoreConfig } from './config.js';
-import { type Db, type Queryable, type Row, type SqlValue, toPgPlaceholders } from './db.js';
+import { checkParams, type Db, type Queryable, type Row, type SqlValue, toPgPlaceholders } from './db.js';
 import { StoreError } from './errors.js';
 
 const TLS_ERROR_CODES = new Set([
@@ -200,6 +200,7 @@ export class PgDb implements Db {
   }
 
   async #query<T extends Row>(runner: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]) {
+    checkParams(params);
     try {
       return await runner.query<T>(toPgPlaceholders(sql), params ? [...params] : []);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db, Queryable, Row, SqlValue } from './db.js';
+import { checkParams, type Db, type Queryable, type Row, type SqlValue } from './db.js';
 import { StoreError } from './errors.js';
 
 function mapError(error: unknown): unknown {
@@ -17,6 +17,7 @@ function mapError(error: unknown): unknown {
 }
 
 function bind(params: readonly SqlValue[] | undefined): SqlValue[] {
+  checkParams(params);
   return params ? params.map((p) => (p === undefined ? null : p)) : [];
 }
 
@@ -72,10 +73,6 @@ export class SqliteDb implements Db {
     }
   }
 
-  async #whenFree(): Promise<void> {
-    while (this.#inTransaction) await this.#lock;
-  }
-
   #direct: Queryable = {
     all: async <T extends Row>(sql: string, params?: readonly SqlValue[]) => this.#allSync<T>(sql, params),
     get: async <T extends Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> =>
@@ -83,23 +80,25 @@ export class SqliteDb implements Db {
     run: async (sql: string, params?: readonly SqlValue[]) => this.#runSync(sql, params),
   };
 
+  // Every entry point re-checks the lock with no await between the check and the statement,
+  // so a transaction that started meanwhile is waited for, never joined.
   async all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     return this.#allSync<T>(sql, params);
   }
 
   async get<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     return this.#allSync<T>(sql, params)[0];
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     return this.#runSync(sql, params);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     let release!: () => void;
     this.#lock = new Promise<void>((r) => (release = r));
     this.#inTransaction = true;
@@ -128,19 +127,19 @@ export class SqliteDb implements Db {
   }
 
   async exec(sql: string): Promise<void> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     this.#runExec(sql);
   }
 
   /** SQLite online backup (consistent copy while the gateway keeps writing). */
   async backup(destination: string): Promise<void> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     await this.#db.backup(destination);
     chmodSync(destination, 0o600);
   }
 
   async close(): Promise<void> {
-    await this.#whenFree();
+    while (this.#inTransaction) await this.#lock;
     this.#statements.clear();
     if (this.#db.open) this.#db.close();
   }

@@ -41,6 +41,8 @@ export type StoreErrorCode =
   | 'PC_STORE_SCHEMA'
   /** Master key missing, malformed, or not the one this database was encrypted with. */
   | 'PC_STORE_MASTER_KEY'
+  /** A value the database cannot hold (e.g. a NUL character in text); nothing was written. */
+  | 'PC_STORE_INVALID'
   /** A ciphertext failed authentication (tampered row, or moved to another row/column). */
   | 'PC_STORE_DECRYPT';
 

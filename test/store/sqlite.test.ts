@@ -1,0 +1,4 @@
+import { sqliteHarness } from './helpers.js';
+import { storeSuite } from './suite.js';
+
+storeSuite('sqlite', sqliteHarness);
