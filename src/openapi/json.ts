@@ -48,6 +48,12 @@ class JsonFailure {
   }
 }
 
+/** application/json or a structured +json type (RFC 6839 §3.1), parameters ignored. */
+export function isJsonMediaType(type: string): boolean {
+  const base = type.split(';')[0]!.trim().toLowerCase();
+  return base === 'application/json' || base.endsWith('+json');
+}
+
 /** RFC 6901 §3: '~' and '/' inside a reference token are escaped as ~0 and ~1. */
 export function escapePointerToken(token: string): string {
   return token.includes('~') || token.includes('/') ? token.replaceAll('~', '~0').replaceAll('/', '~1') : token;

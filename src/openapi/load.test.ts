@@ -99,7 +99,7 @@ describe('loadOpenApiRoutes', () => {
       },
     });
     const [route] = await loadOpenApiRoutes({ openapi: { spec: name, upstream: 'u' } }, dir);
-    assert.equal(route!.name, 'POST /a/{x}.{ext}');
+    assert.equal(route!.name, 'post:a_x.ext');
     assert.equal(route!.match.path, '/a/:x.:ext');
     assert.equal(route!.validation.openapi, '3.1');
     assert.deepEqual(route!.validation.requestBody!.content['application/json']!.schema, {

@@ -92,8 +92,7 @@ export async function loadOpenApiRoutes(
     for (const method of OPERATION_METHODS) {
       const op = item[method];
       if (!isPlainObject(op)) continue;
-      const name =
-        prefix + (typeof op.operationId === 'string' ? op.operationId : `${method.toUpperCase()} ${template}`);
+      const name = prefix + routeName(op.operationId, method, template);
       if (names.has(name)) fail(`route name "${name}" is generated twice (duplicate operationId?)`);
       names.add(name);
 
@@ -193,6 +192,15 @@ function responsesOf(responses: unknown): Pick<ValidationRouteConfig, 'responses
     out[status] = isPlainObject(response.content) ? { content: pickContent(response.content) } : {};
   }
   return { responses: out };
+}
+
+/** Route names allow [A-Za-z0-9_.:-] (core-schema): the operationId, else method:path, made to fit. */
+export function routeName(operationId: unknown, method: string, template: string): string {
+  const raw =
+    typeof operationId === 'string' && operationId !== ''
+      ? operationId
+      : `${method}:${template.replace(/[{}]/g, '').replace(/^\//, '')}`;
+  return raw.replace(/[^A-Za-z0-9_.:-]+/g, '_').replace(/^_+|_+$/g, '') || method;
 }
 
 function describe(err: unknown): string {

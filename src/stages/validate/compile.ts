@@ -5,9 +5,9 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { ProblemItem } from '../../errors/problem.js';
 import { type ConvertOptions, convertSchema, isPlainObject, type JsonSchema } from '../../openapi/convert.js';
-import type { JsonLimits } from '../../openapi/json.js';
+import { isJsonMediaType, type JsonLimits } from '../../openapi/json.js';
 import { isPinnedSchema } from '../../openapi/pinned.js';
-import { isJsonMediaType, type ParameterPlan, planParameter } from './params.js';
+import { type ParameterPlan, planParameter } from './params.js';
 import {
   PARAMETER_LOCATIONS,
   type ParameterLocation,

@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProblemItem } from '../../errors/problem.js';
 import { isPlainObject, type JsonSchema } from '../../openapi/convert.js';
-import { escapePointerToken, parseStrictJson } from '../../openapi/json.js';
+import { escapePointerToken, isJsonMediaType, parseStrictJson } from '../../openapi/json.js';
 import type { ParameterConfig, ParameterLocation } from './schema.js';
 
 export interface ParameterPlan {
@@ -60,11 +60,6 @@ export function planParameter(param: ParameterConfig, schema: JsonSchema): Param
     properties,
     schema,
   };
-}
-
-export function isJsonMediaType(type: string): boolean {
-  const base = type.split(';')[0]!.trim().toLowerCase();
-  return base === 'application/json' || base.endsWith('+json');
 }
 
 function typesOf(schema: JsonSchema | undefined): string[] {
