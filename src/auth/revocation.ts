@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+
+/**
+ * What can be revoked, and by which name:
+ * - jti: `<iss> <jti>` of a JWT (J-16: keyed by claims, not by the raw token, which is malleable);
+ * - token: SHA-256 hex of an opaque (introspected) token;
+ * - session: SHA-256 hex of a session id;
+ * - apiKey: the key's public prefix ("pc_xxxxxxxx");
+ * - subject: `<iss> <sub>` (or a bare user id) — every credential of that principal.
+ */
+export const REVOCATION_KINDS = ['jti', 'token', 'session', 'apiKey', 'subject'] as const;
+export type RevocationKind = (typeof REVOCATION_KINDS)[number];
+
+export interface Revocation {
+  readonly kind: RevocationKind;
+  readonly id: string;
+  /** Unix ms after which the entry can be forgotten (the credential would have expired anyway). */
+  readonly until: number;
+}
+
+export type RevocationListener = (revocation: Revocation) => void;
+
+/** Spreads revocations to every gateway instance. */
+export interface RevocationBus {
+  publish(revocation: Revocation): Promise<void>;
+  /** Called for every revocation, including ones this instance published. */
+  subscribe(listener: RevocationListener): () => void;
+  /** Revocations still in force, to fill a fresh instance. */
+  load(): Promise<Revocation[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The local view every request checks: a Map lookup, no network on the data plane. Fed by the
+ * bus; entries drop out once past `until`.
+ */
+export class RevocationList {
+  readonly #entries = new Map<string, number>();
+  readonly #listeners = new Set<RevocationListener>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  add(revocation: Revocation): void {
+    if (revocation.until <= this.#now()) return;
+    const key = `${revocation.kind}\u0000${revocation.id}`;
+    const previous = this.#entries.get(key) ?? 0;
+    this.#entries.set(key, Math.max(previous, revocation.until));
+    for (const listener of this.#listeners) listener(revocation);
+  }
+
+  has(kind: RevocationKind, id: string): boolean {
+    const key = `${kind}\u0000${id}`;
+    const until = this.#entries.get(key);
+    if (until === undefined) return false;
+    if (until > this.#now()) return true;
+    this.#entries.delete(key);
+    return false;
+  }
+
+  /** Listeners clear caches that hold credentials (verified API keys, introspection answers). */
+  onRevoke(listener: RevocationListener): void {
+    this.#listeners.add(listener);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  prune(): void {
+    const now = this.#now();
+    for (const [key, until] of this.#entries) if (until <= now) this.#entries.delete(key);
+  }
+}
+
+/** One process: an in-memory bus. */
+export class MemoryRevocationBus implements RevocationBus {
+  readonly #events = new EventEmitter();
+  readonly #entries: Revocation[] = [];
+
+  async publish(revocation: Revocation): Promise<void> {
+    this.#entries.push(revocation);
+    this.#events.emit('revoke', revocation);
+  }
+
+  subscribe(listener: RevocationListener): () => void {
+    this.#events.on('revoke', listener);
+    return () => this.#events.off('revoke', listener);
+  }
+
+  async load(): Promise<Revocation[]> {
+    const now = Date.now();
+    return this.#entries.filter((r) => r.until > now);
+  }
+
+  async close(): Promise<void> {
+    this.#events.removeAllListeners();
+  }
+}
+
+export function isRevocation(value: unknown): value is Revocation {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.kind === 'string' &&
+    (REVOCATION_KINDS as readonly string[]).includes(r.kind) &&
+    typeof r.id === 'string' &&
+    r.id.length > 0 &&
+    r.id.length <= 512 &&
+    typeof r.until === 'number' &&
+    Number.isFinite(r.until)
+  );
+}
+
+/**
+ * Several instances: Redis pub/sub carries each revocation to every subscriber at once (well
+ * under the 1 s bound); a hash keeps the ones still in force so an instance that starts (or
+ * reconnects) later loads them. Two connections, because a subscribed ioredis client can run
+ * no other command.
+ */
+export class RedisRevocationBus implements RevocationBus {
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #channel: string;
+  readonly #hash: string;
+  readonly #listeners = new Set<RevocationListener>();
+  #subscribed: Promise<unknown> | undefined;
+
+  private constructor(pub: Redis, sub: Redis, prefix: string) {
+    this.#pub = pub;
+    this.#sub = sub;
+    this.#channel = `${prefix}revocations`;
+    this.#hash = `${prefix}revoked`;
+    this.#sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.#channel) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message);
+      } catch {
+        return;
+      }
+      if (!isRevocation(parsed)) return;
+      for (const listener of this.#listeners) listener(parsed);
+    });
+  }
+
+  static async open(
+    url: string,
+    options: { keyPrefix?: string; onError?: (error: Error) => void } = {},
+  ): Promise<RedisRevocationBus> {
+    const { Redis: Client } = await import('ioredis');
+    const common = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (n: number) => Math.min(100 * n, 1000),
+    };
+    const pub = new Client(url, common);
+    const sub = new Client(url, common);
+    const onError = options.onError ?? (() => undefined);
+    pub.on('error', onError);
+    sub.on('error', onError);
+    await Promise.all([pub.connect(), sub.connect()]);
+    const bus = new RedisRevocationBus(pub, sub, options.keyPrefix ?? 'portcullis:');
+    bus.#subscribed = sub.subscribe(bus.#channel);
+    await bus.#subscribed;
+    return bus;
+  }
+
+  async publish(revocation: Revocation): Promise<void> {
+    const field = `${revocation.kind}\u0000${revocation.id}`;
+    await this.#pub
+      .multi()
+      .hset(this.#hash, field, String(revocation.until))
+      .publish(this.#channel, JSON.stringify(revocation))
+      .exec();
+  }
+
+  subscribe(listener: RevocationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async load(): Promise<Revocation[]> {
+    const all = await this.#pub.hgetall(this.#hash);
+    const now = Date.now();
+    const out: Revocation[] = [];
+    const stale: string[] = [];
+    for (const [field, value] of Object.entries(all)) {
+      const sep = field.indexOf('\u0000');
+      const candidate = { kind: field.slice(0, sep), id: field.slice(sep + 1), until: Number(value) };
+      if (!isRevocation(candidate)) continue;
+      if (candidate.until <= now) stale.push(field);
+      else out.push(candidate);
+    }
+    if (stale.length > 0) await this.#pub.hdel(this.#hash, ...stale);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    await Promise.allSettled([this.#sub.quit(), this.#pub.quit()]);
+  }
+}
+
+/** Wires a bus into a local list: loads what is in force, then follows new revocations. */
+export async function followBus(bus: RevocationBus, list: RevocationList): Promise<() => void> {
+  const unsubscribe = bus.subscribe((r) => list.add(r));
+  for (const r of await bus.load()) list.add(r);
+  return unsubscribe;
+}

@@ -1,0 +1,353 @@
+import { apiKeyChallenge, basicChallenge, bearerChallenge } from '../../auth/challenge.js';
+import type { Introspector } from '../../auth/introspection.js';
+import { identityFromCertificate } from '../../auth/mtls.js';
+import { csrfAllowed, readCookie, sessionIdHash } from '../../auth/session.js';
+import { ConfigError, type KeyPath } from '../../config/errors.js';
+import type { HeaderMap, RequestContext } from '../../pipeline/context.js';
+import type { AuthMethod, Identity } from '../../pipeline/identity.js';
+import { CONTINUE, type MaybePromise, respondProblem, type Stage, type Verdict } from '../../pipeline/stage.js';
+import type { RouteSettings, StageDefinition } from '../definition.js';
+import {
+  type AuthenticationConfig,
+  AuthenticationSchema,
+  type RouteAuth,
+  type RouteAuthRule,
+  RouteAuthSchema,
+} from './schema.js';
+import { type AuthnShared, setupAuthentication } from './setup.js';
+
+export type { AuthnShared, Revoker } from './setup.js';
+export { AUTH_SHARED_KEYS } from './shared-keys.js';
+
+/** One accepted-methods rule, resolved against the global configuration at load. */
+interface CompiledRule {
+  readonly accept: ReadonlySet<AuthMethod>;
+  readonly bearer: boolean;
+  readonly issuers: ReadonlySet<string> | undefined;
+  readonly introspectors: readonly Introspector[];
+  readonly csrf: boolean;
+  /** WWW-Authenticate challenges for a request that brought nothing usable. */
+  readonly challenges: string;
+}
+
+const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * The `authenticate` stage: strips client-sent identity headers on every route, then (on routes
+ * that are not public) establishes ctx.identity from exactly one credential among those the
+ * route accepts, and forwards the gateway-signed identity upstream.
+ *
+ * Status codes (RFC 9110 §15.5.2, RFC 6750 §3.1):
+ *   nothing usable            401 PC_ERR_UNAUTHENTICATED  challenges without error code
+ *   bad / expired credential  401 PC_ERR_INVALID_TOKEN    Bearer error="invalid_token" | Basic
+ *   two credential kinds      400 PC_ERR_BAD_REQUEST      Bearer error="invalid_request" (B-3)
+ *   CSRF on a cookie session  403 PC_ERR_CSRF
+ *   throttled Basic login     429 PC_ERR_RATE_LIMITED     Retry-After
+ *   store / IdP unreachable   503 PC_ERR_SERVICE_UNAVAILABLE (fail closed)
+ */
+export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared: AuthnShared): Stage {
+  checkPolicyPresence(route);
+  const strip = makeStripper(shared);
+  if (route.public) {
+    return {
+      name: 'authenticate',
+      requestHead(ctx) {
+        strip(ctx.upstreamHeaders);
+        return CONTINUE;
+      },
+    };
+  }
+  const settings = route.settings!;
+  const base = [...route.path, 'auth'];
+  const fallback = compileRule(settings, base, shared);
+  const perMethod = new Map<string, CompiledRule>();
+  for (const [method, rule] of Object.entries(settings.perMethod ?? {})) {
+    perMethod.set(method, compileRule(rule, [...base, 'perMethod', method], shared));
+  }
+  const tokenCache = new Map<string, { identity: Identity; untilMs: number }>();
+
+  const finish = (ctx: RequestContext, identity: Identity): Verdict => {
+    ctx.identity = identity;
+    ctx.logFields.authMethod = identity.method;
+    ctx.logFields.subject = identity.subject;
+    forwardIdentity(ctx, identity, shared);
+    return CONTINUE;
+  };
+
+  const authenticate = (ctx: RequestContext): MaybePromise<Verdict> => {
+    strip(ctx.upstreamHeaders);
+    const rule = perMethod.get(ctx.method) ?? fallback;
+    const authorization = typeof ctx.headers.authorization === 'string' ? ctx.headers.authorization : undefined;
+    const space = authorization ? authorization.indexOf(' ') : -1;
+    // RFC 9110 §11.1: the scheme is case-insensitive.
+    const scheme = authorization && space > 0 ? authorization.slice(0, space).toLowerCase() : '';
+    const bearer = rule.bearer && scheme === 'bearer' ? authorization!.slice(space + 1).trim() : undefined;
+    const basic = rule.accept.has('basic') && scheme === 'basic' ? authorization : undefined;
+    const apiKeyValue = rule.accept.has('apiKey') ? ctx.headers[shared.apiKeyHeader] : undefined;
+    const apiKey = typeof apiKeyValue === 'string' ? apiKeyValue : undefined;
+    const cookie = rule.accept.has('session') ? readCookie(ctx.headers.cookie, shared.session.cookie) : undefined;
+
+    const presented = [bearer, basic, apiKey, cookie].filter((v) => v !== undefined).length;
+    if (presented > 1 || Array.isArray(apiKeyValue)) {
+      // OAuth 2.1 §5.1: one transmission method per request; we extend it to every credential kind.
+      return respondProblem('bad_request', 'PC_ERR_BAD_REQUEST', {
+        reason: 'more than one credential',
+        ...(rule.bearer ? { headers: { 'www-authenticate': bearerChallenge(shared.realm, 'invalid_request') } } : {}),
+      });
+    }
+
+    if (bearer !== undefined) {
+      const cached = tokenCache.get(bearer);
+      if (cached) {
+        if (cached.untilMs > Date.now() && !revokedIdentity(cached.identity, shared))
+          return finish(ctx, cached.identity);
+        tokenCache.delete(bearer);
+      }
+      return verifyBearer(bearer, rule, shared).then((outcome) => {
+        if (outcome.ok) {
+          if (outcome.cacheable && outcome.identity.expiresAt !== undefined) {
+            if (tokenCache.size >= MAX_CACHED_TOKENS) tokenCache.delete(tokenCache.keys().next().value!);
+            tokenCache.set(bearer, { identity: outcome.identity, untilMs: outcome.identity.expiresAt * 1000 });
+          }
+          return finish(ctx, outcome.identity);
+        }
+        if (outcome.unavailable) return unavailable(outcome.reason);
+        return invalid(
+          ctx,
+          shared,
+          'PC_ERR_INVALID_TOKEN',
+          bearerChallenge(shared.realm, 'invalid_token'),
+          outcome.reason,
+        );
+      });
+    }
+    if (basic !== undefined) {
+      return shared.basic.authenticate(basic, ctx.clientIp).then((result) => {
+        if (result.ok) return finish(ctx, result.identity);
+        if (result.reason === 'throttled') {
+          return respondProblem('rate_limited', 'PC_ERR_RATE_LIMITED', {
+            headers: { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
+            reason: 'basic login throttled',
+          });
+        }
+        return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', basicChallenge(shared.realm), `basic: ${result.reason}`);
+      });
+    }
+    if (apiKey !== undefined) {
+      const verifier = shared.apiKeys();
+      if (!verifier) return unavailable('api keys: no repository configured');
+      return verifier.verify(apiKey).then(
+        (result) => {
+          if (result.ok) return finish(ctx, result.identity);
+          if (result.prefix) ctx.logFields.apiKeyPrefix = result.prefix;
+          return invalid(
+            ctx,
+            shared,
+            'PC_ERR_INVALID_TOKEN',
+            apiKeyChallenge(shared.realm, shared.apiKeyHeader),
+            `api key: ${result.reason}`,
+          );
+        },
+        (error: unknown) => unavailable(`api key lookup failed: ${(error as Error).message}`),
+      );
+    }
+    if (cookie !== undefined) {
+      const lookup = shared.session.lookup();
+      if (!lookup) return unavailable('sessions: no session store');
+      return lookup.find(cookie).then(
+        (session) => {
+          if (!session || shared.revocations.has('session', session.sessionIdHash ?? sessionIdHash(cookie))) {
+            return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', rule.challenges, 'session: unknown or expired');
+          }
+          if (shared.revocations.has('subject', session.subject)) {
+            return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', rule.challenges, 'session: subject revoked');
+          }
+          if (rule.csrf && !csrfAllowed(ctx.method, ctx.headers, shared.session, session.csrfToken)) {
+            return respondProblem('forbidden', 'PC_ERR_CSRF', { reason: 'cookie request without same-origin proof' });
+          }
+          return finish(ctx, {
+            subject: session.subject,
+            method: 'session',
+            roles: session.roles,
+            scopes: session.scopes ?? [],
+            claims: { sub: session.subject },
+            ...(session.plan !== undefined ? { plan: session.plan } : {}),
+            ...(session.expiresAt !== undefined ? { expiresAt: session.expiresAt } : {}),
+          });
+        },
+        (error: unknown) => unavailable(`session lookup failed: ${(error as Error).message}`),
+      );
+    }
+    if (rule.accept.has('mtls') && shared.mtls && ctx.peer.certificate) {
+      const result = identityFromCertificate(ctx.peer.certificate, shared.mtls);
+      if (result.ok && !shared.revocations.has('subject', result.identity.subject)) return finish(ctx, result.identity);
+      return invalid(
+        ctx,
+        shared,
+        'PC_ERR_INVALID_TOKEN',
+        rule.challenges,
+        `mtls: ${result.ok ? 'revoked' : result.reason}`,
+      );
+    }
+    return respondProblem('unauthenticated', 'PC_ERR_UNAUTHENTICATED', {
+      ...(rule.challenges !== '' ? { headers: { 'www-authenticate': rule.challenges } } : {}),
+      reason: authorization && !bearer && !basic ? 'unsupported authorization scheme' : 'no credentials',
+    });
+  };
+
+  return { name: 'authenticate', requestHead: authenticate };
+}
+
+/** Default deny, visibly (issue 5): every route says either `public: true` or how callers authenticate. */
+function checkPolicyPresence(route: RouteSettings<RouteAuth>): void {
+  if (!route.public && route.settings === undefined) {
+    throw new ConfigError(
+      route.path,
+      `route "${route.name}" has neither "public: true" nor "auth": every route must say who may call it`,
+    );
+  }
+  if (route.public && route.settings !== undefined) {
+    throw new ConfigError([...route.path, 'auth'], 'a route cannot be both "public: true" and require "auth"');
+  }
+}
+
+function compileRule(rule: RouteAuthRule, path: KeyPath, shared: AuthnShared): CompiledRule {
+  const accept = new Set(rule.accept);
+  if (accept.has('jwt') && !shared.jwt) {
+    throw new ConfigError([...path, 'accept'], 'accepts "jwt" but authentication.issuers is empty');
+  }
+  let issuers: Set<string> | undefined;
+  if (rule.jwt?.issuers) {
+    if (!accept.has('jwt'))
+      throw new ConfigError([...path, 'jwt'], '"jwt" settings on a rule that does not accept jwt');
+    rule.jwt.issuers.forEach((name, i) => {
+      if (!shared.issuerNames.has(name)) {
+        throw new ConfigError([...path, 'jwt', 'issuers', i], `no issuer "${name}" in authentication.issuers`);
+      }
+    });
+    issuers = new Set(rule.jwt.issuers);
+  }
+  const introspectors: Introspector[] = [];
+  if (accept.has('introspection')) {
+    const names = rule.introspection?.servers ?? [...shared.introspectors.keys()];
+    if (names.length === 0) {
+      throw new ConfigError([...path, 'accept'], 'accepts "introspection" but authentication.introspection is empty');
+    }
+    names.forEach((name, i) => {
+      const found = shared.introspectors.get(name);
+      if (!found) throw new ConfigError([...path, 'introspection', 'servers', i], `no introspection server "${name}"`);
+      introspectors.push(found);
+    });
+  }
+  if (accept.has('mtls') && !shared.mtls) {
+    throw new ConfigError([...path, 'accept'], 'accepts "mtls" but authentication.mtls is not configured');
+  }
+  const bearer = accept.has('jwt') || accept.has('introspection');
+  const challenges = [
+    bearer ? bearerChallenge(shared.realm) : undefined,
+    accept.has('basic') ? basicChallenge(shared.realm) : undefined,
+    accept.has('apiKey') ? apiKeyChallenge(shared.realm, shared.apiKeyHeader) : undefined,
+  ].filter((c): c is string => c !== undefined);
+  return { accept, bearer, issuers, introspectors, csrf: rule.csrf !== false, challenges: challenges.join(', ') };
+}
+
+type BearerOutcome =
+  | { ok: true; identity: Identity; cacheable: boolean }
+  | { ok: false; reason: string; unavailable: boolean };
+
+/** A JWT-shaped token goes to the JWT verifier when the route accepts JWTs; anything else is introspected. */
+async function verifyBearer(token: string, rule: CompiledRule, shared: AuthnShared): Promise<BearerOutcome> {
+  const jwtShaped = token.split('.').length === 3;
+  if (rule.accept.has('jwt') && (jwtShaped || rule.introspectors.length === 0)) {
+    const result = await shared.jwt!.verify(token, rule.issuers);
+    if (result.ok) return { ok: true, identity: result.identity, cacheable: true };
+    if (rule.introspectors.length === 0 || jwtShaped)
+      return { ok: false, reason: `jwt: ${result.reason}`, unavailable: false };
+  }
+  let last = 'introspection: inactive';
+  for (const introspector of rule.introspectors) {
+    const result = await introspector.introspect(token);
+    if (result.ok) return { ok: true, identity: result.identity, cacheable: false };
+    if (result.reason === 'unavailable')
+      return { ok: false, reason: `introspection: ${result.detail}`, unavailable: true };
+    last = `introspection: ${result.reason}`;
+  }
+  return { ok: false, reason: last, unavailable: false };
+}
+
+function revokedIdentity(identity: Identity, shared: AuthnShared): boolean {
+  const iss = identity.issuer ?? '';
+  const jti = identity.claims.jti;
+  return (
+    (typeof jti === 'string' && shared.revocations.has('jti', `${iss} ${jti}`)) ||
+    shared.revocations.has('subject', `${iss} ${identity.subject}`)
+  );
+}
+
+function invalid(
+  ctx: RequestContext,
+  shared: AuthnShared,
+  code: 'PC_ERR_INVALID_TOKEN',
+  challenge: string,
+  reason: string,
+): Verdict {
+  // A failed credential is a strike toward a temporary ban of the address (src/ratelimit).
+  shared
+    .bans()
+    ?.recordStrike('auth', ctx.clientIp)
+    .catch(() => undefined);
+  return respondProblem('unauthenticated', code, {
+    ...(challenge !== '' ? { headers: { 'www-authenticate': challenge } } : {}),
+    reason,
+  });
+}
+
+function unavailable(reason: string): Verdict {
+  return respondProblem('error', 'PC_ERR_SERVICE_UNAVAILABLE', { reason, headers: { 'retry-after': '5' } });
+}
+
+function makeStripper(shared: AuthnShared): (headers: HeaderMap) => void {
+  const { strip, stripPrefixes } = shared.upstream;
+  return (headers) => {
+    for (const name of Object.keys(headers)) {
+      const lower = name.toLowerCase();
+      if (strip.includes(lower) || stripPrefixes.some((p) => lower.startsWith(p))) delete headers[name];
+    }
+  };
+}
+
+/** The verified identity towards the backend: a signed token, and plain headers when asked for. */
+function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnShared): void {
+  const headers = ctx.upstreamHeaders;
+  const up = shared.upstream;
+  if (!up.forwardAuthorization) delete headers.authorization;
+  if (identity.method === 'session' && headers.cookie !== undefined) {
+    // The session cookie authenticates to the gateway only; backends get the signed identity.
+    headers.cookie = stripCookie(String(headers.cookie), shared.session.cookie);
+    if (headers.cookie === '') delete headers.cookie;
+  }
+  if (shared.signer) headers[up.header] = shared.signer.sign(identity, ctx.id);
+  if (up.userHeaders) {
+    headers['x-user-id'] = identity.subject;
+    headers['x-user-roles'] = identity.roles.join(',');
+    headers['x-user-scopes'] = identity.scopes.join(' ');
+    headers['x-user-auth-method'] = identity.method;
+  }
+}
+
+function stripCookie(header: string, name: string): string {
+  return header
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !p.startsWith(`${name}=`))
+    .join('; ');
+}
+
+export const authenticateDefinition: StageDefinition<AuthenticationConfig, RouteAuth, AuthnShared> = {
+  name: 'authenticate',
+  global: { key: 'authentication', schema: AuthenticationSchema },
+  route: { key: 'auth', schema: RouteAuthSchema },
+  setup: (global, services) => setupAuthentication(global, services),
+  create: (route, shared) => createAuthenticateStage(route, shared),
+  dispose: (shared) => shared.close(),
+};
