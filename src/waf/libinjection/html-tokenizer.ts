@@ -15,8 +15,11 @@ export type HtmlContext = 'data' | 'attr-double' | 'attr-single' | 'attr-unquote
 export interface HtmlVisitor {
   /** A start tag's name as written (not lower-cased). Return true to stop scanning. */
   startTag(name: string): boolean;
-  /** An attribute of a start tag; `value` is undefined for an attribute without `=`. */
-  attribute(name: string, value: string | undefined): boolean;
+  /**
+   * An attribute of a start tag that has a value (`name=value`). Attributes without `=` are
+   * not reported: they carry no script or URL.
+   */
+  attribute(name: string, value: string): boolean;
   /** `<!-- -->` content, or the body of a bogus comment (`<?...>`, `<!x...>`). */
   comment(text: string, bogus: boolean): boolean;
 }
@@ -60,9 +63,9 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
       continue;
     }
     // §13.2.5.1 data state: only `<` starts markup.
-    const lt = s.indexOf('<', i);
-    if (lt === -1) return false;
-    i = lt + 1;
+    while (i < n && s.charCodeAt(i) !== 0x3c) i++;
+    if (i >= n) return false;
+    i++;
     const c = s.charCodeAt(i);
     if (isAsciiAlpha(c)) {
       // §13.2.5.8 tag name state
@@ -71,20 +74,20 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
       i = end;
       inTag = true;
       reportAttributes = true;
-    } else if (s[i] === '/') {
+    } else if (c === 0x2f) {
       // §13.2.5.7 end tag open state
       if (isAsciiAlpha(s.charCodeAt(i + 1))) {
         i = endOfName(s, i + 1);
         inTag = true;
         reportAttributes = false;
-      } else if (s[i + 1] === '>') {
+      } else if (s.charCodeAt(i + 1) === 0x3e) {
         i += 2;
       } else {
         const r = bogusComment(s, i + 1, visitor);
         if (r === STOPPED) return true;
         i = r;
       }
-    } else if (s[i] === '!') {
+    } else if (c === 0x21) {
       // §13.2.5.42 markup declaration open state
       if (s.startsWith('--', i + 1)) {
         const close = s.indexOf('-->', i + 3);
@@ -96,7 +99,7 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
         if (r === STOPPED) return true;
         i = r;
       }
-    } else if (s[i] === '?') {
+    } else if (c === 0x3f) {
       // §13.2.5.6: `<?` is a bogus comment in HTML (a processing instruction in XML).
       const r = bogusComment(s, i, visitor);
       if (r === STOPPED) return true;
@@ -162,12 +165,11 @@ function scanAttributes(s: string, i: number, visitor: HtmlVisitor | undefined):
       if (isHtmlSpace(d) || d === 0x2f || d === 0x3e || d === 0x3d) break;
       i++;
     }
-    const name = s.slice(nameStart, i);
+    const nameEnd = i;
     // §13.2.5.34 after attribute name state
     let j = i;
     while (j < n && isHtmlSpace(s.charCodeAt(j))) j++;
     if (s[j] !== '=') {
-      if (visitor?.attribute(name, undefined)) return STOPPED;
       i = j;
       continue;
     }
@@ -187,7 +189,7 @@ function scanAttributes(s: string, i: number, visitor: HtmlVisitor | undefined):
       value = s.slice(j, end);
       i = end;
     }
-    if (visitor?.attribute(name, value)) return STOPPED;
+    if (visitor?.attribute(s.slice(nameStart, nameEnd), value)) return STOPPED;
   }
   return n;
 }

@@ -264,19 +264,23 @@ export class SqlTokenizer {
 
   #operator(start: number, ch: string): SqlToken {
     const s = this.#s;
-    const three = s.slice(start, start + 3);
-    if (OPERATORS_3.has(three)) {
-      this.#pos = start + 3;
-      return { cls: 'o', value: three, closed: true };
-    }
-    const two = s.slice(start, start + 2);
-    if (LOGIC_2.has(two)) {
-      this.#pos = start + 2;
-      return { cls: '&', value: two, closed: true };
-    }
-    if (OPERATORS_2.has(two)) {
-      this.#pos = start + 2;
-      return { cls: 'o', value: two, closed: true };
+    const second = s[start + 1];
+    // Only pairs that can begin a longer operator need the lookups below.
+    if (second !== undefined && '<>!=-:|&'.includes(ch) && '<>=!:|&'.includes(second)) {
+      const three = s.slice(start, start + 3);
+      if (OPERATORS_3.has(three)) {
+        this.#pos = start + 3;
+        return { cls: 'o', value: three, closed: true };
+      }
+      const two = s.slice(start, start + 2);
+      if (LOGIC_2.has(two)) {
+        this.#pos = start + 2;
+        return { cls: '&', value: two, closed: true };
+      }
+      if (OPERATORS_2.has(two)) {
+        this.#pos = start + 2;
+        return { cls: 'o', value: two, closed: true };
+      }
     }
     this.#pos = start + 1;
     if (OPERATORS_1.has(ch)) return { cls: 'o', value: ch, closed: true };

@@ -221,13 +221,12 @@ function isActiveCss(value: string): boolean {
  */
 const VERDICT: HtmlVisitor = {
   startTag(name) {
-    const lower = name.length <= 64 ? name.toLowerCase() : '';
     // `<x:script xmlns:x="http://www.w3.org/1999/xhtml">` is a script element in XHTML, and
     // XSLT elements (`xsl:`) can emit any markup.
-    return DANGEROUS_TAGS.has(localName(name)) || lower.startsWith('xsl:');
+    const local = localName(name);
+    return DANGEROUS_TAGS.has(local) || (local !== name.toLowerCase() && /^xsl:/i.test(name));
   },
   attribute(name, value) {
-    if (value === undefined) return false;
     const lower = name.length <= 64 ? name.toLowerCase() : '';
     // Every on* attribute with a value is an event handler (HTML §8.1.8.2); browsers keep
     // adding events, so no list of names can be complete.
@@ -259,7 +258,11 @@ const CONTEXTS: readonly HtmlContext[] = ['data', 'attr-double', 'attr-single', 
 export function detectXSS(input: string): boolean {
   // The input may be a URL the page puts in an href/src: `javascript:alert(1)`.
   if (isActiveScriptUrl(input)) return true;
+  // Every other finding is a tag (needs `<`) or an attribute value (needs `=`).
+  const hasTag = input.includes('<');
+  if (!hasTag && !input.includes('=')) return false;
   for (const context of CONTEXTS) {
+    if (context === 'data' && !hasTag) continue;
     if (context === 'attr-double' && !input.includes('"')) continue;
     if (context === 'attr-single' && !input.includes("'")) continue;
     if (scanHtml(input, context, VERDICT)) return true;

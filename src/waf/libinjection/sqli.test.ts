@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { detectSQLi, explainSQLi } from './sqli.js';
+import { fold, MAX_FOLDED_TOKENS } from './sqli-grammar.js';
+import { type QuoteContext, SqlTokenizer } from './sqli-tokenizer.js';
+
+function shape(input: string, context: QuoteContext = 'none'): string {
+  return fold(new SqlTokenizer(input, context)).fingerprint;
+}
+
+function raw(input: string, context: QuoteContext = 'none'): string[] {
+  const tokenizer = new SqlTokenizer(input, context);
+  const out: string[] = [];
+  for (let t = tokenizer.next(); t !== undefined; t = tokenizer.next()) out.push(`${t.cls}:${t.value}`);
+  return out;
+}
+
+describe('SQL tokenizer', () => {
+  test('classifies words, numbers, strings, variables and punctuation', () => {
+    assert.deepEqual(raw("SELECT name, @@version FROM users WHERE id = 0x1F AND x LIKE 'a%';"), [
+      'E:select',
+      'n:name',
+      ',:,',
+      'v:@',
+      'k:from',
+      'n:users',
+      'k:where',
+      'n:id',
+      'o:=',
+      '1:1',
+      '&:and',
+      'n:x',
+      'o:like',
+      "s:'",
+      ';:;',
+    ]);
+  });
+
+  test('a word is a function only when a call follows', () => {
+    assert.deepEqual(raw('sleep(1) sleep'), ['f:sleep', '(:(', '1:1', '):)', 'n:sleep']);
+    assert.deepEqual(raw('char (65)'), ['f:char', '(:(', '1:1', '):)']);
+  });
+
+  test('merges two-word keywords', () => {
+    assert.deepEqual(raw('UNION ALL select 1 ORDER  BY 2 waitfor delay x is not y'), [
+      'U:union all',
+      'E:select',
+      '1:1',
+      'B:order by',
+      '1:1',
+      'T:waitfor delay',
+      'n:x',
+      'o:is not',
+      'n:y',
+    ]);
+  });
+
+  test('strings: doubled quotes and backslashes do not close them; prefixes N/X/B/E', () => {
+    const t = new SqlTokenizer("'it''s \\' still' x", 'none');
+    assert.deepEqual(t.next(), { cls: 's', value: "'", closed: true });
+    assert.deepEqual(t.next(), { cls: 'n', value: 'x', closed: true });
+    assert.deepEqual(raw("N'abc' X'4142'"), ["s:'", "s:'"]);
+    assert.deepEqual(new SqlTokenizer("'open", 'none').next(), { cls: 's', value: "'", closed: false });
+  });
+
+  test('a quote context makes the first token the rest of the application string', () => {
+    assert.deepEqual(raw("abc' or 1", "'"), ["s:'", '&:or', '1:1']);
+    assert.deepEqual(raw('abc" or 1', '"'), ['s:"', '&:or', '1:1']);
+    assert.deepEqual(raw('no quote here', "'"), ["s:'"]);
+  });
+
+  test('comments: --, #, /* */, unterminated; MySQL /*! */ content is code', () => {
+    assert.deepEqual(raw('1 -- x\n2 # y\n3 /* z */ 4 /* open'), [
+      '1:1',
+      'c:--',
+      '1:1',
+      'c:#',
+      '1:1',
+      'c:/*',
+      '1:1',
+      'c:/*',
+    ]);
+    assert.deepEqual(raw('1 /*!50000UNION*/ /*!SELECT*/ 2'), ['1:1', 'U:union', 'E:select', '1:1']);
+  });
+
+  test('quoted identifiers and \\N', () => {
+    assert.deepEqual(raw('`a b` [c d] \\N \\x'), ['n:`', 'n:[', '1:\\n', '?:\\', 'n:x']);
+  });
+
+  test('operators, longest first; && and || are connectives', () => {
+    assert.deepEqual(raw('a<=>b<>c!=d||e&&f:=g'), [
+      'n:a',
+      'o:<=>',
+      'n:b',
+      'o:<>',
+      'n:c',
+      'o:!=',
+      'n:d',
+      '&:||',
+      'n:e',
+      '&:&&',
+      'n:f',
+      'o::=',
+      'n:g',
+    ]);
+  });
+});
+
+describe('folding', () => {
+  test('drops unary operators, collapses arithmetic on numbers and qualified names', () => {
+    assert.equal(shape('-1 or - -1 = ~1'), '1&1o1');
+    assert.equal(shape('2010-01-01'), '1');
+    assert.equal(shape('a . b'), 'n');
+    assert.equal(shape('not 1'), '1');
+  });
+
+  test('a comment followed by code is whitespace; a trailing comment stays', () => {
+    assert.equal(shape('1/**/or/**/1=1'), '1&1o1');
+    assert.equal(shape("x'--", "'"), 'sc');
+  });
+
+  test('stops after the window', () => {
+    const long = Array.from({ length: 50 }, () => 'a').join(' , ');
+    assert.equal(shape(long).length, MAX_FOLDED_TOKENS);
+  });
+});
+
+describe('detectSQLi', () => {
+  test('reports the fingerprint of the matching context', () => {
+    assert.deepEqual(detectSQLi("x' or 'a'='a"), { matched: true, fingerprint: 's&sos' });
+    assert.deepEqual(detectSQLi('1 union select 2'), { matched: true, fingerprint: '1UE1' });
+  });
+
+  test('reports the as-is fingerprint when nothing matches', () => {
+    assert.deepEqual(detectSQLi("O'Brien"), { matched: false, fingerprint: 'ns' });
+    assert.deepEqual(detectSQLi(''), { matched: false, fingerprint: '' });
+  });
+
+  test('explains which context and technique matched', () => {
+    assert.deepEqual(explainSQLi("admin'--"), {
+      context: "'",
+      fingerprint: 'sc',
+      technique: 'comment truncation after closing the literal',
+    });
+    assert.equal(explainSQLi('1; drop table users')?.technique, 'stacked query');
+    assert.equal(explainSQLi('hello world'), undefined);
+  });
+
+  test('quoted-only shapes do not fire on a complete literal read as-is', () => {
+    // `"a" + b + "c"` is ordinary code; `x" + b + "` breaks out of a literal.
+    assert.equal(detectSQLi('"Hello " + name + "!"').matched, false);
+    assert.equal(detectSQLi('x" + b + "').matched, true);
+  });
+
+  test('a bareword right after the literal is prose, not a breakout', () => {
+    assert.equal(detectSQLi("Miles O'Brien or Keiko").matched, false);
+    assert.equal(detectSQLi("Miles O' or 1=1").matched, true);
+  });
+
+  test('bytes above 0x7f are word characters', () => {
+    assert.equal(detectSQLi("caf\xe9' or 1=1").matched, true);
+    assert.equal(detectSQLi('caf\xe9 cr\xe8me').matched, false);
+  });
+});
