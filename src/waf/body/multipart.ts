@@ -232,7 +232,8 @@ function parseDisposition(value: string, flags: Set<Flag>): Map<string, string> 
       j++;
       for (; j < value.length; j++) {
         const c = value[j]!;
-        if (c === '\\' && j + 1 < value.length) {
+        // ModSecurity unescapes only \" and \\ in a quoted parameter; `1.j\s\p` stays as sent.
+        if (c === '\\' && (value[j + 1] === '"' || value[j + 1] === '\\')) {
           v += value[++j];
           continue;
         }

@@ -114,8 +114,9 @@ function readTag(body: string, lt: number): Tag | string {
     if (q !== '"' && q !== "'") return 'unquoted attribute value';
     const close = body.indexOf(q, j + 1);
     if (close === -1) return 'unterminated attribute value';
-    const value = decodeEntities(body.slice(j + 1, close));
-    if (value === undefined || value.includes('<')) return 'invalid attribute value';
+    const rawValue = body.slice(j + 1, close);
+    const value = decodeEntities(rawValue);
+    if (value === undefined || rawValue.includes('<')) return 'invalid attribute value';
     attributes.push(value);
     j = close + 1;
   }

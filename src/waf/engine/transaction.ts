@@ -584,9 +584,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #recordMatch(rule: Rule, target: TargetValue, value: string): void {
     const name = target.key === '' ? target.variable : `${target.variable}:${target.key}`;
-    this.#scalars.set('MATCHED_VAR', target.value);
+    // ModSecurity and Coraza record the value after transformations: chained rules such as
+    // CRS 944120 (`SecRule MATCHED_VARS "@rx processbuilder"`) rely on the lower-cased text.
+    this.#scalars.set('MATCHED_VAR', value);
     this.#scalars.set('MATCHED_VAR_NAME', name);
-    this.#collections.get('MATCHED_VARS')!.add(name, target.value);
+    this.#collections.get('MATCHED_VARS')!.add(name, value);
     this.#currentMatches.push({
       variable: target.variable,
       key: target.key,

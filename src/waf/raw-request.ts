@@ -1,0 +1,69 @@
+/** A request as read from raw HTTP/1.x bytes, values as byte strings (latin1). */
+export interface RawRequest {
+  readonly method: string;
+  readonly uri: string;
+  readonly protocol: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: string;
+}
+
+/**
+ * Reads one raw HTTP/1.x request (a file saved from curl --trace, tcpdump, or an ftw test).
+ * Lenient on purpose, like the WAF's view of the wire: bare LF line ends are accepted, a
+ * missing version is kept as '', chunked bodies are de-chunked (RFC 9112 §7.1). Returns a
+ * plain-sentence Error for input that is not a request at all.
+ */
+export function parseRawRequest(input: Buffer | string): RawRequest {
+  const text = typeof input === 'string' ? input : input.toString('latin1');
+  let headEnd = text.indexOf('\r\n\r\n');
+  let sepLength = 4;
+  const lfEnd = text.indexOf('\n\n');
+  if (headEnd === -1 || (lfEnd !== -1 && lfEnd < headEnd)) {
+    headEnd = lfEnd;
+    sepLength = 2;
+  }
+  if (headEnd === -1) {
+    headEnd = text.length;
+    sepLength = 0;
+  }
+  const lines = text.slice(0, headEnd).split(/\r?\n/);
+  const requestLine = (lines.shift() ?? '').trim();
+  const parts = requestLine.split(/\s+/);
+  if (requestLine === '' || parts.length < 2) throw new Error('the first line is not an HTTP request line');
+  const [method, uri, protocol = ''] = parts as [string, string, string?];
+  const headers: [string, string][] = [];
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && headers.length > 0) {
+      const last = headers[headers.length - 1]!;
+      last[1] += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  let body = text.slice(headEnd + sepLength);
+  const header = (name: string) => headers.find(([k]) => k.toLowerCase() === name)?.[1];
+  if (/\bchunked\b/i.test(header('transfer-encoding') ?? '')) body = dechunk(body);
+  else {
+    const length = header('content-length');
+    if (length !== undefined && /^\d+$/.test(length)) body = body.slice(0, Number(length));
+  }
+  return { method, uri, protocol, headers, body };
+}
+
+function dechunk(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const nl = text.indexOf('\n', i);
+    if (nl === -1) break;
+    const size = Number.parseInt(text.slice(i, nl).split(';')[0]!.trim(), 16);
+    if (!Number.isFinite(size) || size <= 0) break;
+    out += text.slice(nl + 1, nl + 1 + size);
+    i = nl + 1 + size;
+    if (text[i] === '\r') i++;
+    if (text[i] === '\n') i++;
+  }
+  return out;
+}
