@@ -1,0 +1,96 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import type { ServerCredentials } from './settings.js';
+
+/** Facts about a server certificate that passed checkCertificatePair(). */
+export interface CertificateInfo {
+  readonly subject: string;
+  readonly subjectAltName: string | undefined;
+  readonly issuer: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** Whole days until notAfter (0 on the last day). */
+  readonly daysLeft: number;
+  /** SHA-256 fingerprint of the leaf, colon-separated hex, as Node prints it. */
+  readonly fingerprint256: string;
+  /** Certificates in the client CA bundle, 0 when none is configured. */
+  readonly clientCaCount: number;
+}
+
+/** Why new certificate material was refused; the message is one plain sentence for the log. */
+export class CertificateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CertificateError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks what a listener is about to serve: the first certificate of the chain file parses, the
+ * private key parses and is the certificate's key, the certificate is inside its validity window,
+ * and the optional client CA bundle holds at least one parseable certificate. Throws
+ * CertificateError; never logs key material.
+ */
+export function checkCertificatePair(credentials: ServerCredentials, now: Date = new Date()): CertificateInfo {
+  const chain = splitPemCertificates(credentials.certPem);
+  if (chain.length === 0) throw new CertificateError('the certificate file holds no PEM certificate');
+  const leaf = parseCertificate(chain[0]!, 'the certificate');
+  for (let i = 1; i < chain.length; i++) parseCertificate(chain[i]!, `certificate ${i + 1} of the chain file`);
+
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(credentials.keyPem);
+  } catch (error) {
+    throw new CertificateError('the key file holds no readable unencrypted private key', { cause: error });
+  }
+  if (!leaf.checkPrivateKey(key)) {
+    throw new CertificateError(`the private key does not belong to the certificate for ${leaf.subject.trim()}`);
+  }
+
+  const notBefore = new Date(leaf.validFrom);
+  const notAfter = new Date(leaf.validTo);
+  if (now.getTime() > notAfter.getTime()) {
+    throw new CertificateError(`the certificate expired on ${notAfter.toISOString()}`);
+  }
+  if (now.getTime() < notBefore.getTime()) {
+    throw new CertificateError(`the certificate is not valid before ${notBefore.toISOString()}`);
+  }
+
+  let clientCaCount = 0;
+  if (credentials.caPem !== undefined) {
+    const cas = splitPemCertificates(credentials.caPem);
+    if (cas.length === 0) throw new CertificateError('the client CA file holds no PEM certificate');
+    cas.forEach((pem, i) => {
+      const ca = parseCertificate(pem, `client CA certificate ${i + 1}`);
+      // RFC 5280 §4.2.1.9: only a certificate with cA=true may verify others; a leaf here would
+      // make every client certificate fail, which is better caught now than at the first handshake.
+      if (!ca.ca) throw new CertificateError(`client CA certificate ${i + 1} (${ca.subject.trim()}) is not a CA`);
+    });
+    clientCaCount = cas.length;
+  }
+
+  return {
+    subject: leaf.subject.trim(),
+    subjectAltName: leaf.subjectAltName,
+    issuer: leaf.issuer.trim(),
+    notBefore,
+    notAfter,
+    daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
+    fingerprint256: leaf.fingerprint256,
+    clientCaCount,
+  };
+}
+
+export function splitPemCertificates(pem: string): string[] {
+  return pem.match(PEM_CERTIFICATE) ?? [];
+}
+
+function parseCertificate(pem: string, what: string): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch (error) {
+    throw new CertificateError(`${what} is not a valid X.509 certificate`, { cause: error });
+  }
+}
