@@ -20,7 +20,7 @@ interface Outcome {
   readonly ok: boolean;
   readonly protocol?: string | null;
   readonly cipher?: string;
-  readonly alpn?: string | false;
+  readonly alpn?: string | false | null;
   readonly fingerprint?: string;
   readonly error?: string;
 }
