@@ -1,0 +1,20 @@
+import { argumentResolver, toInt } from './argument.js';
+import type { OperatorFactory } from './types.js';
+
+/**
+ * Description: Matches when the input, read as an integer, is greater than or equal to the argument. Both
+ * sides are parsed as C `stoi` does (leading digits; no digits gives 0). The argument may hold
+ * macros.
+ * Syntax: `@ge <integer or %{macro}>`
+ * Example: `SecRule &ARGS "@ge 5" "id:1"` matches 5 and 6.
+ */
+export const ge: OperatorFactory = (argument) => {
+  const resolve = argumentResolver(argument);
+  return {
+    evaluate(tx, input) {
+      const matched = toInt(input) >= toInt(resolve(tx));
+      if (matched) tx.setMatchedData(input);
+      return matched;
+    },
+  };
+};

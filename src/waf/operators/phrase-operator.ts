@@ -1,0 +1,17 @@
+import { PhraseMatcher } from '../regex/index.js';
+import type { Operator } from './types.js';
+
+/** The shared evaluation of @pm and @pmFromFile: the first phrase found, case-insensitively. */
+export function phraseOperator(phrases: readonly string[]): Operator {
+  const matcher = new PhraseMatcher(phrases);
+  return {
+    evaluate(tx, input) {
+      const hit = matcher.find(input);
+      if (hit === null) return false;
+      const phrase = matcher.phrase(hit.phrase);
+      tx.setMatchedData(input.slice(hit.end - phrase.length, hit.end));
+      if (tx.capturing) tx.setCapture(0, input.slice(hit.end - phrase.length, hit.end));
+      return true;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { PhraseMatcher } from './aho-corasick.js';
+import { emit } from './emit.js';
+import { requiredLiterals } from './literals.js';
+import { parsePattern, RegexSyntaxError } from './parse.js';
+import { enableLinearFallback, LINEAR_FLAG } from './v8-flags.js';
+
+export type { PhraseMatch } from './aho-corasick.js';
+export { PhraseMatcher } from './aho-corasick.js';
+export { RegexSyntaxError } from './parse.js';
+export { BACKTRACKS_BEFORE_FALLBACK, enableLinearFallback } from './v8-flags.js';
+
+const linearAvailable = enableLinearFallback();
+
+/** A CRS / ModSecurity `@rx` pattern compiled to run over byte strings. */
+export interface SeclangRegex {
+  /** The pattern as written in the rule. */
+  readonly pattern: string;
+  /** The JavaScript regex source it was translated to (no flags). */
+  readonly source: string;
+  /** Number of capturing groups (TX:1 ... for `capture`). */
+  readonly groupCount: number;
+  /**
+   * Lower-cased strings of which every match contains at least one (case-insensitively); empty
+   * when none could be derived. `test` and `exec` use them to skip the regex.
+   */
+  readonly requiredLiterals: readonly string[];
+  /**
+   * True when V8's linear-time engine accepts the translation, so that a match attempt falls back
+   * to it after BACKTRACKS_BEFORE_FALLBACK backtracks: the cost of any input is then bounded
+   * (linear in its length). False only for patterns with lookarounds or back-references, which
+   * CRS does not use.
+   */
+  readonly linear: boolean;
+  test(input: string): boolean;
+  /** First match with its groups (index 0 is the whole match), or null. */
+  exec(input: string): RegExpExecArray | null;
+}
+
+/**
+ * Translates a PCRE pattern (ModSecurity's dialect, byte mode) to a JavaScript regex that gives the
+ * same answers on byte strings, with a literal prefilter. Throws RegexSyntaxError with a plain
+ * message for an invalid or unsupported pattern.
+ */
+export function compileSeclangRegex(pattern: string): SeclangRegex {
+  const parsed = parsePattern(pattern);
+  const source = emit(parsed.root);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, '');
+  } catch (error) {
+    throw new RegexSyntaxError(`pattern cannot be compiled: ${(error as Error).message}`);
+  }
+  let linear = false;
+  if (linearAvailable) {
+    try {
+      new RegExp(source, LINEAR_FLAG);
+      linear = true;
+    } catch {
+      linear = false;
+    }
+  }
+  const literals = requiredLiterals(parsed.root);
+  const prefilter = makePrefilter(literals);
+  return {
+    pattern,
+    source,
+    groupCount: parsed.groupCount,
+    requiredLiterals: literals,
+    linear,
+    test: (input) => prefilter(input) && regex.test(input),
+    exec: (input) => (prefilter(input) ? regex.exec(input) : null),
+  };
+}
+
+type Prefilter = (input: string) => boolean;
+
+const SMALL_SET = 4;
+
+function makePrefilter(literals: readonly string[]): Prefilter {
+  if (literals.length === 0) return () => true;
+  if (literals.length > SMALL_SET) {
+    const matcher = new PhraseMatcher(literals);
+    return (input) => matcher.find(input) !== null;
+  }
+  const caseless = literals.some((l) => /[a-z]/.test(l));
+  return (input) => {
+    const haystack = caseless ? lowerCached(input) : input;
+    for (const l of literals) if (haystack.includes(l)) return true;
+    return false;
+  };
+}
+
+/**
+ * The ASCII-lower-cased form of recent values. Rules run one after another over the same few
+ * transformed values, so a small cache turns one lower-casing per rule into one per value.
+ */
+const lowerCache = new Map<string, string>();
+const LOWER_CACHE_SIZE = 256;
+
+function lowerCached(input: string): string {
+  let lower = lowerCache.get(input);
+  if (lower === undefined) {
+    lower = asciiLower(input);
+    if (lowerCache.size >= LOWER_CACHE_SIZE) lowerCache.delete(lowerCache.keys().next().value as string);
+    lowerCache.set(input, lower);
+  }
+  return lower;
+}
+
+function asciiLower(s: string): string {
+  // String#toLowerCase also maps bytes 0xC0-0xDE, which ModSecurity's C locale does not; the
+  // prefilter only needs a superset, but the literals are folded the same ASCII-only way.
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      out += s.slice(run, i) + String.fromCharCode(c + 0x20);
+      run = i + 1;
+    }
+  }
+  return run === 0 ? s : out + s.slice(run);
+}
