@@ -1,4 +1,4 @@
-import type { SqlTokenClass } from './sqli-keywords.js';
+import { HIGH_RISK_FUNCTIONS, type SqlTokenClass } from './sqli-keywords.js';
 import type { QuoteContext, SqlToken, SqlTokenizer } from './sqli-tokenizer.js';
 
 /**
@@ -61,6 +61,38 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
   return { tokens: out, fingerprint, complete };
 }
 
+/** Operators that compare: the heart of a tautology (`'a'='a`). */
+const COMPARISONS = new Set([
+  '=',
+  '==',
+  '<>',
+  '!=',
+  '<=>',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '!<',
+  '!>',
+  'like',
+  'ilike',
+  'rlike',
+  'regexp',
+  'not like',
+  'not regexp',
+  'not rlike',
+  'is',
+  'is not',
+  'glob',
+]);
+
+/** Procedures an attacker runs on SQL Server after `EXEC`: extended (`xp_`) and system (`sp_`) ones. */
+const PROCEDURE_PREFIX = /^(?:xp_|sp_|master\b|dbo\.)/;
+
+function isSelect(token: SqlToken | undefined): boolean {
+  return token?.cls === 'E' && token.value === 'select';
+}
+
 interface Rule {
   /** The injection technique the shape corresponds to. */
   readonly technique: string;
@@ -108,6 +140,20 @@ const RULES: readonly Rule[] = [
     scope: 'quoted',
   },
   {
+    // `admin' and unlikely(id)--`, `x' or json (id);`: whatever sits between the connective
+    // and the end, the input closed the literal, chained a predicate and cut the query off.
+    technique: 'predicate and truncation after closing the literal',
+    shape: /^s\)*&(?!n[c;]$)[^c;]*[c;]$/,
+    scope: 'quoted',
+  },
+  {
+    // `x'='x`, `'1' not regexp '2`: the literal becomes one side of a comparison.
+    technique: 'comparison tautology on the literal',
+    shape: /^s\)*o[s1]$/,
+    scope: 'any',
+    also: (tokens) => COMPARISONS.has(tokens[tokens.findIndex((t) => t.cls === 'o')]?.value ?? ''),
+  },
+  {
     // `UNION SELECT`, `UNION ALL (SELECT`, `UNION/**/DISTINCT/**/SELECT`
     technique: 'UNION-based extraction',
     shape: /U(?:k)?\(*E/,
@@ -116,14 +162,54 @@ const RULES: readonly Rule[] = [
   {
     // `1; DROP TABLE t`, `'; EXEC xp_cmdshell`, `'; WAITFOR DELAY`
     technique: 'stacked query',
-    shape: /^[s1v]\)*;[ET]/,
+    shape: /^[s1v]?\)*;[ET]/,
     scope: 'any',
   },
   {
-    // `'+sleep(5)+'`, `1-(SELECT ...)`, `'||(SELECT ...)`
-    technique: 'function call or sub-query inside the value expression',
-    shape: /^[s1]\)*o(?:f\(|\(+E|E)/,
+    // `x(1);INSERT INTO`, `a; DROP TABLE`: a statement whose next token is SQL, anywhere.
+    technique: 'stacked query',
+    shape: /;(?:E[kvfo(]|T)/,
     scope: 'any',
+  },
+  {
+    // `EXEC master..xp_cmdshell 'dir'`, `EXEC sp_configure`, `DECLARE @q varchar(99)`
+    technique: 'procedure execution or variable declaration',
+    shape: /(?:^|;)E[nv]/,
+    scope: 'any',
+    also: (tokens) =>
+      tokens.some((t, i) => {
+        const next = tokens[i + 1];
+        if (t.cls !== 'E' || next === undefined) return false;
+        if (t.value === 'declare') return next.cls === 'v';
+        return (t.value === 'exec' || t.value === 'execute') && next.cls === 'n' && PROCEDURE_PREFIX.test(next.value);
+      }),
+  },
+  {
+    // `'+sleep(5)+'`, `1-(SELECT ...)`, `'||(SELECT ...)`, `@x:=(SELECT ...)`
+    technique: 'function call or sub-query inside the value expression',
+    shape: /^[s1v]\)*o(?:f\(|\(+E)/,
+    scope: 'any',
+  },
+  {
+    // `ascii(substring((SELECT ...`, `convert(int,(SELECT ...`
+    technique: 'sub-query as a function argument',
+    shape: /f\((?:[1snv],)?\(*E/,
+    scope: 'any',
+    also: (tokens) => tokens.some(isSelect),
+  },
+  {
+    // `(SELECT * FROM`, `(select count(`, `(SELECT @@version`
+    technique: 'parenthesised sub-query',
+    shape: /\(E(?:ok|f\(|v|1k)/,
+    scope: 'any',
+    also: (tokens) => tokens.some(isSelect),
+  },
+  {
+    // `(load_file(`, `sleep(`, `extractvalue(` at the start of the value.
+    technique: 'high-risk SQL function call',
+    shape: /^\(*f\((?:$|[1sv](?:[),o]|$)|[f(Ev])/,
+    scope: 'any',
+    also: (tokens) => HIGH_RISK_FUNCTIONS.has(tokens.find((t) => t.cls === 'f')?.value ?? ''),
   },
   {
     // `x" sleep(10) "`: a call placed right after the closed literal.

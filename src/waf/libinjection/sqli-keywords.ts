@@ -55,7 +55,7 @@ export const SQL_WORDS: ReadonlyMap<string, SqlTokenClass> = table([
   ['T', 'waitfor'],
   ['&', 'and or xor'],
   // Operators spelled as words; `not` is also unary, see the folding rules.
-  ['o', 'like rlike regexp in is not between div mod sounds escape glob collate'],
+  ['o', 'like ilike rlike regexp in is not between div mod sounds escape glob collate'],
   // Constants that behave as a value in an expression.
   ['1', 'null true false'],
   [
@@ -93,6 +93,19 @@ export const SQL_FUNCTIONS: ReadonlySet<string> = new Set(
     'if iif ifnull isnull nullif coalesce cast convert elt field find_in_set exists md5 sha1 sha2 ' +
     'count sum avg min max randomblob hextoraw rawtohex to_char'
   ).split(/\s+/),
+);
+
+/**
+ * Calls that have no business in a form field on their own: time delays, file and command
+ * access, and the error-based extraction functions. An input that starts by calling one is an
+ * attack even when the call is unfinished.
+ */
+export const HIGH_RISK_FUNCTIONS: ReadonlySet<string> = new Set(
+  (
+    'sleep benchmark pg_sleep dbms_lock.sleep dbms_pipe.receive_message load_file pg_read_file lo_import ' +
+    'openrowset opendatasource xp_cmdshell utl_inaddr.get_host_address utl_http.request load_extension ' +
+    'extractvalue updatexml name_const'
+  ).split(' '),
 );
 
 /** Words that merge with the next word into one token, and the class of the pair. */

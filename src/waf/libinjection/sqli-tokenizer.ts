@@ -86,7 +86,9 @@ export class SqlTokenizer {
       // unescaped matching quote.
       const quote = this.#pendingContext;
       this.#pendingContext = 'none';
-      return this.#string(0, quote);
+      // Read the ANSI way (backslash is an ordinary byte): PostgreSQL, SQLite, SQL Server and
+      // Oracle end the literal at `\'`, and the reading that closes it is the one to check.
+      return this.#string(0, quote, false);
     }
     this.#skipSpace();
     const s = this.#s;
@@ -126,13 +128,13 @@ export class SqlTokenizer {
     while (this.#pos < s.length && isSpace(s.charCodeAt(this.#pos))) this.#pos++;
   }
 
-  /** A string body starting at `from`; `''` doubles and backslash escapes do not close it. */
-  #string(from: number, quote: string): SqlToken {
+  /** A string body starting at `from`; `''` doubles (and, MySQL-style, backslash escapes) do not close it. */
+  #string(from: number, quote: string, backslashEscapes = true): SqlToken {
     const s = this.#s;
     let i = from;
     while (i < s.length) {
       const ch = s[i];
-      if (ch === '\\') {
+      if (ch === '\\' && backslashEscapes) {
         i += 2;
         continue;
       }

@@ -230,7 +230,7 @@ const VERDICT: HtmlVisitor = {
     const lower = name.length <= 64 ? name.toLowerCase() : '';
     // Every on* attribute with a value is an event handler (HTML §8.1.8.2); browsers keep
     // adding events, so no list of names can be complete.
-    if (lower.length > 2 && lower.startsWith('on')) return true;
+    if (lower.length > 2 && lower.startsWith('on')) return value.trim() !== '';
     if (lower === 'xmlns' || lower.startsWith('xmlns:')) return true;
     if (lower === 'style') return isActiveCss(value);
     if (lower === 'srcdoc') return value.includes('<');
