@@ -46,8 +46,9 @@ export function parseRawRequest(input: Buffer | string): RawRequest {
   const header = (name: string) => headers.find(([k]) => k.toLowerCase() === name)?.[1];
   if (/\bchunked\b/i.test(header('transfer-encoding') ?? '')) body = dechunk(body);
   else {
+    // RFC 9112 §6.3: without Content-Length or chunked coding a request has no body.
     const length = header('content-length');
-    if (length !== undefined && /^\d+$/.test(length)) body = body.slice(0, Number(length));
+    body = length !== undefined && /^\d+$/.test(length) ? body.slice(0, Number(length)) : '';
   }
   return { method, uri, protocol, headers, body };
 }

@@ -166,7 +166,8 @@ SecAction "id:2,phase:1,deny"`;
 SecRule REQUEST_HEADERS:Content-Type "@rx ^application/json" "id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"
 SecRule ARGS_POST:json.a.b.1 "@eq 2" "id:2,phase:2,pass,setvar:tx.json=1"
 SecRule REQBODY_ERROR "!@eq 0" "id:3,phase:2,pass,setvar:tx.err=1"
-SecRule ARGS:user "@streq bob" "id:4,phase:2,pass,setvar:tx.form=1"`);
+SecRule ARGS:user "@streq bob" "id:4,phase:2,pass,setvar:tx.form=1"
+SecRule REQUEST_HEADERS:Content-Type "@rx ^text/" "id:5,phase:1,pass,nolog,ctl:forceRequestBodyVariable=On"`);
     const run = (ct: string, body: string) => {
       const tx = w.newTransaction();
       tx.processUri('POST', '/', 'HTTP/1.1');
@@ -182,6 +183,7 @@ SecRule ARGS:user "@streq bob" "id:4,phase:2,pass,setvar:tx.form=1"`);
     assert.match(bad.scalar('REQBODY_ERROR_MSG')!, /^JSON parsing error/);
     assert.equal(run('application/x-www-form-urlencoded', 'user=bob&x=1').txVar('form'), '1');
     assert.equal(run('text/plain', 'user=bob').scalar('REQUEST_BODY'), 'user=bob');
+    assert.equal(run('application/json', '{"a":1}').scalar('REQUEST_BODY'), undefined);
   });
 
   test('phase 1 rules still run when the caller goes straight to the body phase', () => {

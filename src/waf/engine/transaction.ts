@@ -75,6 +75,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #requestBodyAccess: boolean;
   #responseBodyAccess: boolean;
   #bodyProcessor: string | undefined;
+  #forceBodyVariable = false;
   #requestBody: string[] = [];
   #requestBodySize = 0;
   #responseBody: string[] = [];
@@ -225,9 +226,13 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (this.#requestBodyAccess) {
       const body = this.#requestBody.join('');
       this.#requestBody = [body];
-      if (body.length > 0) {
+      this.#scalars.set('REQUEST_BODY_LENGTH', String(body.length));
+      // ModSecurity 2 and Coraza: REQUEST_BODY holds the raw body only for URLENCODED or when
+      // ctl:forceRequestBodyVariable asked for it (CRS 901340 does, when no processor applies).
+      // Filling it for XML/JSON too makes CRS 944xxx match element names (the libmodsecurity 3
+      // behaviour CRS's nginx overrides excuse).
+      if (body.length > 0 && (this.#bodyProcessor === 'URLENCODED' || this.#forceBodyVariable)) {
         this.#scalars.set('REQUEST_BODY', body);
-        this.#scalars.set('REQUEST_BODY_LENGTH', String(body.length));
       }
       this.#processBody(body);
     }
@@ -452,9 +457,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         }
         return;
       }
+      case 'forcerequestbodyvariable':
+        this.#forceBodyVariable = value.toLowerCase() === 'on' || value.toLowerCase() === 'true';
+        return;
       default:
-        // forceRequestBodyVariable: REQUEST_BODY is always filled (libmodsecurity 3 behaviour);
-        // audit engine and debug options concern ModSecurity's own log files.
+        // Audit engine and debug options concern ModSecurity's own log files.
         void rule;
     }
   }
