@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { followBus, MemoryRevocationBus, RevocationList } from '../../src/auth/revocation.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const worker = fileURLToPath(new URL('./revocation-worker.ts', import.meta.url));
+
+async function redisUp(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(6379, '127.0.0.1');
+    socket.setTimeout(500);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const available = await redisUp();
+if (!available && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is required when CI=true');
+const skip = available ? false : 'Redis not reachable at 127.0.0.1:6379';
+
+function start(prefix: string, role: string): { child: ChildProcess; lines: AsyncIterator<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, REDIS_URL, prefix, role], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return { child, lines };
+}
+
+async function next(lines: AsyncIterator<string>): Promise<Record<string, unknown>> {
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('worker said nothing in 15 s')), 15_000),
+  );
+  const line = await Promise.race([lines.next(), timeout]);
+  if (line.done) throw new Error('worker exited early');
+  return JSON.parse(line.value) as Record<string, unknown>;
+}
+
+describe('revocation across OS processes (Redis pub/sub)', { skip }, () => {
+  test('a revocation published by one process is in force in another within 1 s, and loaded by a late one', async (t) => {
+    const prefix = `pc-test-${randomUUID()}:`;
+    const listener = start(prefix, 'listen');
+    assert.equal((await next(listener.lines)).event, 'ready');
+    const publisher = start(prefix, 'publish');
+    const published = await next(publisher.lines);
+    const revoked = await next(listener.lines);
+    assert.equal(revoked.event, 'revoked');
+    assert.equal(revoked.has, true);
+    const latency = (revoked.at as number) - (published.at as number);
+    assert.ok(latency < 1000, `took ${latency} ms`);
+    t.diagnostic(`cross-process revocation latency: ${latency} ms`);
+
+    const late = start(prefix, 'late');
+    assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
+    for (const p of [listener, publisher, late]) p.child.kill();
+  });
+});
+
+describe('RevocationList and the memory bus', () => {
+  test('entries expire at their until time', () => {
+    let now = 1000;
+    const list = new RevocationList(() => now);
+    list.add({ kind: 'apiKey', id: 'pc_a', until: 2000 });
+    assert.equal(list.has('apiKey', 'pc_a'), true);
+    assert.equal(list.has('session', 'pc_a'), false);
+    now = 2000;
+    assert.equal(list.has('apiKey', 'pc_a'), false);
+  });
+
+  test('the memory bus feeds subscribers and late followers', async () => {
+    const bus = new MemoryRevocationBus();
+    const first = new RevocationList();
+    await followBus(bus, first);
+    await bus.publish({ kind: 'session', id: 'h1', until: Date.now() + 10_000 });
+    assert.equal(first.has('session', 'h1'), true);
+    const late = new RevocationList();
+    await followBus(bus, late);
+    assert.equal(late.has('session', 'h1'), true);
+  });
+});
