@@ -1,12 +1,14 @@
+import { bestFitAscii } from './best-fit.js';
 import { isHexDigit, unicodeEscapeByte, x2c } from './bytes.js';
 import type { Transformation } from './types.js';
 
 /**
- * Description: Like urlDecode, and also decodes the IIS `%uHHHH` form. Without a Unicode map the
- * low byte is kept, and full-width ASCII (U+FF01-U+FF5E) is folded back to ASCII, as ModSecurity
- * does. A `%u` not followed by four hex digits is copied through.
+ * Description: Like urlDecode, and also decodes the IIS `%uHHHH` form to one byte: the US-ASCII
+ * best fit of the code point (`%u00e9` gives `e`, `%u201c` gives `"`, `%uff41` gives `a`), as
+ * ModSecurity with CRS's recommended `SecUnicodeMapFile unicode.mapping 20127`; a code point with
+ * no fit keeps its low byte. A `%u` not followed by four hex digits is copied through.
  * Syntax: `t:urlDecodeUni`
- * Example: `%u0041%uff41%41+` becomes `AaA ` (with a trailing space).
+ * Example: `%u0041%uff41%u201c%41+` becomes `Aa"A ` (with a trailing space).
  */
 export const urlDecodeUni: Transformation = (input) => {
   if (input.indexOf('%') === -1 && input.indexOf('+') === -1) return input;
@@ -26,13 +28,16 @@ export const urlDecodeUni: Transformation = (input) => {
           isHexDigit(input.charCodeAt(i + 4)) &&
           isHexDigit(input.charCodeAt(i + 5))
         ) {
+          const fit = bestFitAscii(Number.parseInt(input.slice(i + 2, i + 6), 16));
           out += String.fromCharCode(
-            unicodeEscapeByte(
-              input.charCodeAt(i + 2),
-              input.charCodeAt(i + 3),
-              input.charCodeAt(i + 4),
-              input.charCodeAt(i + 5),
-            ),
+            fit >= 0
+              ? fit
+              : unicodeEscapeByte(
+                  input.charCodeAt(i + 2),
+                  input.charCodeAt(i + 3),
+                  input.charCodeAt(i + 4),
+                  input.charCodeAt(i + 5),
+                ),
           );
           i += 6;
         } else {
