@@ -89,6 +89,27 @@ const COMPARISONS = new Set([
 /** Procedures an attacker runs on SQL Server after `EXEC`: extended (`xp_`) and system (`sp_`) ones. */
 const PROCEDURE_PREFIX = /^(?:xp_|sp_|master\b|dbo\.)/;
 
+/** Operators that join or concatenate the literal with more SQL: `'+x+'`, `"|y|"`. */
+const JOINING = new Set(['+', '|', '||', '&', '^']);
+
+/**
+ * A comparison after a connective, `OR x LIKE y`, is SQL unless it is words joined by a word
+ * operator (`and convert between IPv4`, `or does not match`): prose uses in, is, like,
+ * between and not as words. A symbol, or a literal or variable on either side, settles it.
+ */
+function connectedPredicateIsSql(tokens: readonly SqlToken[]): boolean {
+  const at = tokens.findIndex((t) => t.cls === '&');
+  const [left, op, right] = [tokens[at + 1], tokens[at + 2], tokens[at + 3]];
+  if (left?.cls !== 'n' || op?.cls !== 'o') return true;
+  return !/^[a-z]/.test(op.value) || (right !== undefined && right.cls !== 'n');
+}
+
+/** A truncating comment that swallows more quoted text is quoting, not truncation. */
+function endsWithBareComment(tokens: readonly SqlToken[]): boolean {
+  const last = tokens.at(-1);
+  return last?.cls !== 'c' || last.quoted !== true;
+}
+
 function isSelect(token: SqlToken | undefined): boolean {
   return token?.cls === 'E' && token.value === 'select';
 }
@@ -119,6 +140,7 @@ const RULES: readonly Rule[] = [
     technique: 'boolean predicate appended to the value',
     shape: /^[s1]\)*&(?:[1snv]o|[1v][c&);]|s[c&;]|f\(|\(+[1snvf(E])/,
     scope: 'any',
+    also: (tokens) => connectedPredicateIsSql(tokens) && endsWithBareComment(tokens),
   },
   {
     // `x' AND 1` / `x' OR TRUE` ending the input: the application's quote is cut off by the
@@ -132,12 +154,14 @@ const RULES: readonly Rule[] = [
     technique: 'comment truncation after closing the literal',
     shape: /^s\)*;?c$/,
     scope: 'quoted',
+    also: endsWithBareComment,
   },
   {
     // `admin'='' --`, `x' - 0 #`
     technique: 'expression then comment truncation',
     shape: /^s\)*(?:o[1snv])+c$/,
     scope: 'quoted',
+    also: endsWithBareComment,
   },
   {
     // `admin' and unlikely(id)--`, `x' or json (id);`: whatever sits between the connective
@@ -145,6 +169,7 @@ const RULES: readonly Rule[] = [
     technique: 'predicate and truncation after closing the literal',
     shape: /^s\)*&(?!n[c;]$)[^c;]*[c;]$/,
     scope: 'quoted',
+    also: endsWithBareComment,
   },
   {
     // `x'='x`, `'1' not regexp '2`: the literal becomes one side of a comparison.
@@ -234,12 +259,17 @@ const RULES: readonly Rule[] = [
     technique: 'expression built after closing the literal',
     shape: /^s\)*o[1nsv]o/,
     scope: 'quoted',
+    also: (tokens) => {
+      const first = tokens.find((t) => t.cls === 'o' || t.cls === '&');
+      return JOINING.has(first?.value ?? '');
+    },
   },
   {
     // `or 1=1`, `) or (1=1`, `|| sleep(5)`: the value slot already held the left operand.
     technique: 'predicate starting with a connective',
     shape: /^\)*&(?:[1snv]o[1snv(]|f\(|\(+[E1sf])/,
     scope: 'any',
+    also: connectedPredicateIsSql,
   },
   {
     // `sleep(20)`, `version()`, `benchmark(10000000,md5(1))` as the whole value.

@@ -12,6 +12,8 @@ export interface SqlToken {
   readonly value: string;
   /** For strings: a closing quote was found. For comments: the comment was terminated. */
   readonly closed: boolean;
+  /** For comments: the body contains a `'` or `"`, so it swallows more quoted text. */
+  readonly quoted?: boolean;
 }
 
 /** Longer than every word in the tables: no lower-casing of long runs of text. */
@@ -37,6 +39,17 @@ const STRING_PREFIXES = new Set(['n', 'x', 'b', 'e']);
 function isSpace(c: number): boolean {
   // NUL, TAB..CR, SPACE, and NBSP, which MySQL also skips between tokens.
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x00 || c === 0xa0;
+}
+
+/**
+ * `--` starts a comment when followed by the end, whitespace or a control byte (MySQL's rule),
+ * or by a letter, digit, `+`, `#` or `!` (SQL Server, PostgreSQL and SQLite need nothing after
+ * it; those are the bytes injections put there). Before `-` or a quote it is taken as two
+ * minus signs: `-----BEGIN` and `'--'` are not comments anyone relies on.
+ */
+function startsDashComment(next: number): boolean {
+  if (Number.isNaN(next) || next <= 0x20) return true;
+  return isWordChar(next) || next === 0x2b || next === 0x23 || next === 0x21;
 }
 
 function isDigit(c: number): boolean {
@@ -101,7 +114,8 @@ export class SqlTokenizer {
     if (ch === '`') return this.#delimitedIdentifier(start, '`');
     if (ch === '[') return this.#delimitedIdentifier(start, ']');
     if (ch === '#') return this.#lineComment(start);
-    if (ch === '-' && s[start + 1] === '-') return this.#lineComment(start);
+    if (ch === '-' && s[start + 1] === '-' && startsDashComment(s.charCodeAt(start + 2)))
+      return this.#lineComment(start);
     if (ch === '/' && s[start + 1] === '*') return this.#blockComment(start);
     if (ch === '*' && s[start + 1] === '/' && this.#inExecutableComment) {
       this.#inExecutableComment = false;
@@ -161,7 +175,17 @@ export class SqlTokenizer {
   #lineComment(start: number): SqlToken {
     const end = this.#s.indexOf('\n', start);
     this.#pos = end === -1 ? this.#s.length : end + 1;
-    return { cls: 'c', value: this.#s[start] === '#' ? '#' : '--', closed: true };
+    const value = this.#s[start] === '#' ? '#' : '--';
+    return { cls: 'c', value, closed: true, quoted: this.#hasQuote(start, this.#pos) };
+  }
+
+  #hasQuote(from: number, to: number): boolean {
+    const s = this.#s;
+    for (let i = from; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x27 || c === 0x22) return true;
+    }
+    return false;
   }
 
   #blockComment(start: number): SqlToken | null {
@@ -177,7 +201,7 @@ export class SqlTokenizer {
     }
     const end = s.indexOf('*/', start + 2);
     this.#pos = end === -1 ? s.length : end + 2;
-    return { cls: 'c', value: '/*', closed: end !== -1 };
+    return { cls: 'c', value: '/*', closed: end !== -1, quoted: this.#hasQuote(start, this.#pos) };
   }
 
   #variable(start: number): SqlToken {

@@ -83,6 +83,23 @@ describe('SQL tokenizer', () => {
     assert.deepEqual(raw('1 /*!50000UNION*/ /*!SELECT*/ 2'), ['1:1', 'U:union', 'E:select', '1:1']);
   });
 
+  test('`--` is a comment before space, end, a word, `+`, `#` or `!`; not before `-` or a quote', () => {
+    assert.deepEqual(raw('1--'), ['1:1', 'c:--']);
+    assert.deepEqual(raw('1 --x'), ['1:1', 'c:--']);
+    assert.deepEqual(raw("1--'"), ['1:1', 'o:-', 'o:-', "s:'"]);
+    assert.deepEqual(raw('---'), ['o:-', 'c:--']);
+  });
+
+  test('comments record whether they swallow quotes', () => {
+    assert.equal(new SqlTokenizer('# a', 'none').next()?.quoted, false);
+    assert.equal(new SqlTokenizer('# "a"', 'none').next()?.quoted, true);
+    assert.equal(new SqlTokenizer("/* ' */", 'none').next()?.quoted, true);
+  });
+
+  test('the context literal ends at a backslash-quote (ANSI); later literals honour MySQL escapes', () => {
+    assert.deepEqual(raw("a\\' or 'b\\' c'", "'"), ["s:'", '&:or', "s:'"]);
+  });
+
   test('quoted identifiers and \\N', () => {
     assert.deepEqual(raw('`a b` [c d] \\N \\x'), ['n:`', 'n:[', '1:\\n', '?:\\', 'n:x']);
   });
@@ -155,6 +172,26 @@ describe('detectSQLi', () => {
   test('a bareword right after the literal is prose, not a breakout', () => {
     assert.equal(detectSQLi("Miles O'Brien or Keiko").matched, false);
     assert.equal(detectSQLi("Miles O' or 1=1").matched, true);
+  });
+
+  test('word operators between words are prose after a connective', () => {
+    assert.equal(detectSQLi('and convert between IPv4 and IPv6').matched, false);
+    assert.equal(detectSQLi('and x between 1 and 2').matched, true);
+    assert.equal(detectSQLi('or a = b').matched, true);
+  });
+
+  test('EXEC of a system procedure and DECLARE of a variable', () => {
+    assert.equal(
+      explainSQLi("exec master..xp_cmdshell 'dir'")?.technique,
+      'procedure execution or variable declaration',
+    );
+    assert.equal(explainSQLi('DECLARE @q varchar(99)')?.technique, 'procedure execution or variable declaration');
+    assert.equal(detectSQLi('execute the plan').matched, false);
+  });
+
+  test('truncation needs a comment that does not swallow more quoted text', () => {
+    assert.equal(detectSQLi("admin'#").matched, true);
+    assert.equal(detectSQLi('<a href="#top">up</a>').matched, false);
   });
 
   test('bytes above 0x7f are word characters', () => {

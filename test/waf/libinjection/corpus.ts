@@ -95,7 +95,18 @@ export const BENIGN: readonly string[] = [
   '"Hello " + name + "!"',
   'SELECT-ed items',
   '<?php echo $x; ?>',
+  // shapes that once tripped the grammar on documentation text
+  'and convert between IPv4 and IPv6 addresses',
+  'or does not match any of the types',
+  "const url = '/foo%20bar?foo=bar'",
+  "path: '/test/hello',",
+  "var body = '<p>Location ' + escapeHtml(url) + ' not found</p>'",
+  'Parsing URL "/foo/bar?user=tj&pet=fluffy"',
+  "Any arguments after '--' will not be parsed",
+  '-----BEGIN CERTIFICATE-----',
+  "port: '#####',",
   // markup-like text and harmless HTML
+  '<a href="#ctor"><code>new BufferList()</code></a>',
   'Hello <world>',
   'x < y > z',
   '<3 you',
@@ -180,6 +191,17 @@ export const SQLI: readonly string[] = [
   'SELECT @@version',
   'select version()',
   'select 1,2,3--',
+  "admin@juice-sh.op' and email ilike email--",
+  "x' or json (id);",
+  "x'='x",
+  "'1' not regexp '2",
+  "'; exec sp_configure 'show advanced options',1--",
+  '1; declare @q varchar(99)',
+  '@x:=(select user())',
+  "(load_file('/etc/passwd'))",
+  'ascii(substring((select user()),1,1))',
+  '(select * from users)',
+  "x' or 1=1--",
 ];
 
 /** Cross-site scripting: each must be flagged by detectXSS. */
