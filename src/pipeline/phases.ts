@@ -15,6 +15,9 @@ export type Phase = (typeof PHASES)[number];
 export const STAGE_ORDER = [
   'ip-filter',
   'rate-limit',
+  // Before authenticate: a CORS preflight never carries credentials (Fetch §4.8 "CORS-preflight
+  // fetch"), so it must be answered before a credential is required.
+  'cors',
   'authenticate',
   // Limits keyed by who the caller is (subject, API key, client, plan) need the identity the
   // authenticate stage established; the IP/route/header limits run before it, in 'rate-limit'.
@@ -23,7 +26,6 @@ export const STAGE_ORDER = [
   'validate',
   'waf',
   'transform',
-  'cors',
   'headers',
 ] as const;
 export type StageName = (typeof STAGE_ORDER)[number];
