@@ -15,7 +15,7 @@ export type Phase = (typeof PHASES)[number];
 export const STAGE_ORDER = [
   'ip-filter',
   'rate-limit',
-  // Before authenticate: a CORS preflight never carries credentials (Fetch §4.8 "CORS-preflight
+  // Before authenticate: a CORS preflight never carries credentials (Fetch Standard, "CORS-preflight
   // fetch"), so it must be answered before a credential is required.
   'cors',
   'authenticate',
