@@ -1,0 +1,178 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { CliIO } from '../cli/command.js';
+import type { MasterKeyConfig, StoreConfig } from './config.js';
+import { StoreError } from './errors.js';
+
+/** Shared by `portcullis db|keys|audit`: which database, from flags or from the config file. */
+export interface StoreTarget {
+  readonly config: StoreConfig | undefined;
+  readonly dataDir: string;
+  readonly configDir: string;
+  /** Where it came from, for messages. */
+  readonly source: string;
+}
+
+export const TARGET_HELP = `Choosing the database (first match wins):
+  --db FILE                 a SQLite file (master key default: master.key beside it)
+  --url postgres://...      a PostgreSQL database, with --ca FILE [--server-name NAME] or --insecure
+  --master-key-file FILE    master key for --db / --url (or --master-key-env NAME)
+  --config FILE             the store section of a Portcullis config (default ./portcullis.yaml)`;
+
+/** `--name value` or `--name=value`. */
+export function flag(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === name) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      return value;
+    }
+    if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+const VALUE_FLAGS = new Set([
+  '--db',
+  '--url',
+  '--ca',
+  '--server-name',
+  '--master-key-file',
+  '--master-key-env',
+  '--config',
+  '-c',
+  '--admin-url',
+  '--new-key-file',
+  '--new-key-env',
+  '--anchor',
+  '--limit',
+  '--type',
+  '--after',
+  '--data-dir',
+]);
+
+/** Positional arguments (sub-command first), skipping flags and their values. */
+export function positionals(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (VALUE_FLAGS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Bad command-line input: one plain sentence, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function masterKeyFromFlags(argv: readonly string[], cwd: string): MasterKeyConfig | undefined {
+  const file = flag(argv, '--master-key-file');
+  const env = flag(argv, '--master-key-env');
+  if (file && env) throw new UsageError('give either --master-key-file or --master-key-env, not both');
+  if (file) return { file: resolve(cwd, file) };
+  if (env) return { env };
+  return undefined;
+}
+
+export async function resolveTarget(argv: readonly string[], io: CliIO): Promise<StoreTarget> {
+  const masterKey = masterKeyFromFlags(argv, io.cwd);
+  const db = flag(argv, '--db');
+  const url = flag(argv, '--url');
+  if (db) {
+    const path = resolve(io.cwd, db);
+    return {
+      config: { driver: 'sqlite', path, ...(masterKey ? { masterKey } : {}) },
+      dataDir: flag(argv, '--data-dir') ? resolve(io.cwd, flag(argv, '--data-dir')!) : dirname(path),
+      configDir: io.cwd,
+      source: path,
+    };
+  }
+  if (url) {
+    const ca = flag(argv, '--ca');
+    const serverName = flag(argv, '--server-name');
+    const insecure = argv.includes('--insecure');
+    return {
+      config: {
+        driver: 'postgres',
+        url,
+        tls: {
+          ...(ca ? { ca: resolve(io.cwd, ca) } : {}),
+          ...(serverName ? { serverName } : {}),
+          ...(insecure ? { insecure } : {}),
+        },
+        ...(masterKey ? { masterKey } : {}),
+      },
+      dataDir: io.cwd,
+      configDir: io.cwd,
+      source: redactUrl(url),
+    };
+  }
+  const explicit = flag(argv, '--config') ?? flag(argv, '-c');
+  const file = resolve(io.cwd, explicit ?? io.env.PORTCULLIS_CONFIG ?? 'portcullis.yaml');
+  if (!existsSync(file)) {
+    throw new UsageError(`no configuration at ${file}: give --config FILE, --db FILE or --url URL`);
+  }
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig(file, { env: io.env });
+  const store = loaded.config.store as StoreConfig | undefined;
+  return {
+    config: store
+      ? { ...store, ...(masterKey ? { masterKey } : {}) }
+      : masterKey
+        ? { driver: 'sqlite', masterKey }
+        : undefined,
+    dataDir: loaded.config.dataDir,
+    configDir: loaded.dir,
+    source: file,
+  };
+}
+
+/** Never print a password that came inside a URL. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export function cliLogger(io: CliIO): Logger {
+  // Warnings (e.g. an unencrypted loopback connection) go to stderr as one readable line.
+  return pino(
+    { level: 'warn', base: null, timestamp: false },
+    { write: (line: string) => io.stderr(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) },
+  );
+}
+
+/** Turns any failure into one plain sentence and an exit code; never a stack trace. */
+export async function reportErrors(command: string, io: CliIO, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`portcullis ${command}: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof StoreError) {
+      io.stderr(`portcullis ${command}: ${error.message}\n`);
+      return 1;
+    }
+    const { ConfigErrors, formatIssue } = await import('../config/errors.js');
+    if (error instanceof ConfigErrors) {
+      for (const issue of error.errors) io.stderr(`${formatIssue(issue)}\n`);
+      return 1;
+    }
+    io.stderr(`portcullis ${command}: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}
