@@ -9,6 +9,7 @@
  * objects beyond a size. Failures carry a JSON pointer to the container that failed, never the
  * offending text.
  */
+import { Buffer, isUtf8 } from 'node:buffer';
 
 export interface JsonLimits {
   /** Deepest nesting of arrays and objects; the top-level value is depth 1. */
@@ -39,7 +40,6 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = Object.freeze({
 });
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class JsonFailure {
   readonly rule: JsonRule;
@@ -64,13 +64,9 @@ export function parseStrictJsonBytes(bytes: Uint8Array, limits: JsonLimits = DEF
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { ok: false, rule: 'encoding', location: '' };
   }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, rule: 'encoding', location: '' };
-  }
-  return parseStrictJson(text, limits);
+  // isUtf8 is a native check; decoding after it cannot meet an invalid sequence.
+  if (!isUtf8(bytes)) return { ok: false, rule: 'encoding', location: '' };
+  return parseStrictJson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), limits);
 }
 
 export function parseStrictJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonParseResult {

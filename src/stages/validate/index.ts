@@ -11,6 +11,7 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from '../../config/errors.js';
 import type { ProblemItem } from '../../errors/problem.js';
+import type { JsonSchema } from '../../openapi/convert.js';
 import { parseStrictJsonBytes } from '../../openapi/json.js';
 import { collectPinnedPointers } from '../../openapi/pinned.js';
 import type { RequestContext, ResponseHead } from '../../pipeline/context.js';
@@ -50,8 +51,45 @@ export interface WafHints {
   /** Lower-case header names. */
   readonly headers: ReadonlySet<string>;
   readonly cookies: ReadonlySet<string>;
-  /** RFC 6901 pointers into the JSON request body, e.g. /pets/0/id. */
-  readonly body: Set<string>;
+  /** RFC 6901 pointers into the JSON request body, e.g. /pets/0/id (computed on first read). */
+  readonly body: ReadonlySet<string>;
+}
+
+/** Hints for one request; the body pointers are only walked out if a later stage asks. */
+class RequestHints implements WafHints {
+  readonly path: ReadonlySet<string>;
+  readonly query: ReadonlySet<string>;
+  readonly headers: ReadonlySet<string>;
+  readonly cookies: ReadonlySet<string>;
+  #schema: JsonSchema | undefined;
+  #value: unknown;
+  #body: Set<string> | undefined;
+
+  constructor(
+    path: ReadonlySet<string>,
+    query: ReadonlySet<string>,
+    headers: ReadonlySet<string>,
+    cookies: ReadonlySet<string>,
+  ) {
+    this.path = path;
+    this.query = query;
+    this.headers = headers;
+    this.cookies = cookies;
+  }
+
+  setBody(schema: JsonSchema, value: unknown): void {
+    this.#schema = schema;
+    this.#value = value;
+    this.#body = undefined;
+  }
+
+  get body(): ReadonlySet<string> {
+    if (this.#body === undefined) {
+      this.#body = new Set();
+      if (this.#schema !== undefined) collectPinnedPointers(this.#schema, this.#value, '', this.#body);
+    }
+    return this.#body;
+  }
 }
 
 /** Whether the WAF may skip an argument: `source` as in WafHints, `name` a name or body pointer. */
@@ -90,6 +128,9 @@ export const validateStageDefinition: StageDefinition<ValidationGlobalConfig, Va
 };
 
 export function createValidateStage(op: CompiledOperation): Stage {
+  const headerHints: ReadonlySet<string> = new Set(
+    [...(op.locations.find((l) => l.in === 'header')?.pinned ?? [])].map((h) => h.toLowerCase()),
+  );
   const invalid = (errors: readonly ProblemItem[], reason: string): Verdict =>
     respondProblem('invalid', 'PC_ERR_VALIDATION', { errors: errors.slice(0, MAX_REPORTED_ERRORS), reason });
 
@@ -127,14 +168,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
 
       if (op.wafHints) {
         const pinned = (where: string) => op.locations.find((l) => l.in === where)?.pinned ?? EMPTY;
-        const hints: WafHints = {
-          path: pinned('path'),
-          query: pinned('query'),
-          headers: new Set([...pinned('header')].map((h) => h.toLowerCase())),
-          cookies: pinned('cookie'),
-          body: new Set(),
-        };
-        ctx.state.set(WAF_HINTS, hints);
+        ctx.state.set(WAF_HINTS, new RequestHints(pinned('path'), pinned('query'), headerHints, pinned('cookie')));
       }
       if (body.kind === 'json') ctx.state.set(PENDING_BODY, body.rule);
       return CONTINUE;
@@ -164,8 +198,8 @@ export function createValidateStage(op: CompiledOperation): Stage {
       if (validate && !validate(parsed.value)) {
         return invalid(toProblemItems(validate.errors, '/body'), 'body does not match the schema');
       }
-      const hints = ctx.state.get(WAF_HINTS) as WafHints | undefined;
-      if (hints && rule.schema !== undefined) collectPinnedPointers(rule.schema, parsed.value, '', hints.body);
+      const hints = ctx.state.get(WAF_HINTS);
+      if (hints instanceof RequestHints && rule.schema !== undefined) hints.setBody(rule.schema, parsed.value);
       return CONTINUE;
     },
   };
