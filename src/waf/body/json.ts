@@ -2,7 +2,7 @@ import type { BodyProcessor, BodySink } from './types.js';
 
 /**
  * JSON: each leaf becomes an ARGS_POST entry named by its path from a `json` root, the way CRS
- * expects and Coraza writes it: `{"a":{"b":[1,2]}}` gives `json.a.b.0=1`, `json.a.b.1=2`.
+ * expects and Coraza writes it: `{"a":{"b":[1,2]}}` gives `json.a.b=2`, `json.a.b.0=1`, `json.a.b.1=2`.
  * The body is a byte string; strings are turned back into their UTF-8 bytes so operators see
  * what ModSecurity sees. Parsed by hand so depth is bounded without recursion.
  */
@@ -23,6 +23,11 @@ function walk(root: unknown, sink: BodySink, maxDepth: number) {
     const { path, value, depth } = stack.pop()!;
     if (depth > maxDepth) return { message: `JSON parsing error: nesting deeper than ${maxDepth}` };
     if (Array.isArray(value)) {
+      // Coraza also names the array itself, valued with its length, so ARGS_NAMES holds
+      // `json.roles__contained_by` for CRS 934210 to see.
+      if (value.length > 0 && !sink.addArgument(path, String(value.length))) {
+        return { message: 'JSON parsing error: too many arguments' };
+      }
       for (let i = value.length - 1; i >= 0; i--)
         stack.push({ path: `${path}.${i}`, value: value[i], depth: depth + 1 });
       continue;
