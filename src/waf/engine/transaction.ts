@@ -661,6 +661,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const def = VARIABLES.get(sel.name);
       if (!def) continue;
       if (def.kind === 'scalar') {
+        // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
+        if (this.#excluded(rule, starter, sel.name, '')) continue;
         const value = def.read(this) ?? '';
         out.push({ variable: sel.name, key: '', value: sel.count ? (value === '' ? '0' : '1') : value });
         continue;
