@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { ConfigError } from '../../config/errors.js';
+import type { RequestContext } from '../../pipeline/context.js';
+import type { Stage } from '../../pipeline/stage.js';
+import type { Services } from '../definition.js';
+import { wafStage } from './index.js';
+import type { WafGlobal, WafRoute } from './schema.js';
+
+const RULES = `
+SecRule ARGS "@rx attack" "id:1001,phase:2,pass,msg:'attack seen',setvar:'tx.blocking_inbound_anomaly_score=+5'"
+SecRule REQUEST_HEADERS:User-Agent "@rx ^evilbot" "id:1002,phase:1,pass,msg:'bad bot',setvar:'tx.blocking_inbound_anomaly_score=+5'"
+SecRule ARGS "@rx secret" "id:1003,phase:2,pass,msg:'secret seen',setvar:'tx.blocking_inbound_anomaly_score=+5'"
+SecRule TX:blocking_inbound_anomaly_score "@ge %{tx.inbound_anomaly_score_threshold}" "id:1900,phase:2,deny,msg:'Inbound Anomaly Score Exceeded (Total Score: %{TX.BLOCKING_INBOUND_ANOMALY_SCORE})'"
+SecRule RESPONSE_BODY "@rx ORA-\\d+" "id:1950,phase:4,deny,msg:'leak'"
+`;
+
+function services(dir: string): Services {
+  return {
+    logger: pino({ level: 'silent' }),
+    metrics: new Registry(),
+    configDir: dir,
+    dataDir: dir,
+    config: {},
+    shared: new Map(),
+  };
+}
+
+function ctx(method: string, target: string, headers: Record<string, string> = {}, body?: string): RequestContext {
+  const [path, query = ''] = target.split('?') as [string, string?];
+  return {
+    id: 'req-1',
+    startedAt: 0,
+    method,
+    path,
+    rawTarget: target,
+    query,
+    host: 'localhost',
+    headers: { host: 'localhost', ...headers },
+    clientIp: '192.0.2.7',
+    peer: { address: '192.0.2.7', port: 40123, tls: false, protocol: 'http/1.1' },
+    routeName: 'r',
+    params: {},
+    upstreamHeaders: {},
+    upstreamPath: path,
+    upstreamQuery: query,
+    requestBody: body === undefined ? undefined : Buffer.from(body),
+    responseBody: undefined,
+    identity: undefined,
+    decision: 'allowed',
+    logFields: {},
+    state: new Map(),
+  };
+}
+
+async function stageFor(global: WafGlobal, route: WafRoute | undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'waf-stage-'));
+  writeFileSync(join(dir, 'rules.conf'), RULES);
+  const shared = await wafStage.setup!({ rules: ['rules.conf'], ...global }, services(dir));
+  const stage = wafStage.create(
+    { name: 'r', public: true, settings: route, route: {}, path: ['routes', 0] },
+    shared,
+    services(dir),
+  );
+  return { stage, shared, dir };
+}
+
+async function run(stage: Stage, c: RequestContext) {
+  const head = await stage.requestHead!(c);
+  if (head.kind !== 'continue') return head;
+  if (stage.wantsRequestBody!(c)) {
+    const v = await stage.requestBody!(c);
+    if (v.kind !== 'continue') return v;
+  }
+  return stage.responseHead!(c, { status: 200, headers: { 'content-type': 'text/plain' } });
+}
+
+describe('waf stage', () => {
+  test('blocks at the anomaly threshold with a problem naming no rule', async () => {
+    const { stage } = await stageFor({ anomalyThreshold: { inbound: 10 } }, undefined);
+    assert.ok(stage);
+    const one = await run(stage, ctx('GET', '/?q=attack'));
+    assert.equal(one.kind, 'continue');
+    const c = ctx('GET', '/?q=attack', { 'user-agent': 'evilbot/1' });
+    const two = await run(stage, c);
+    assert.equal(two.kind, 'respond');
+    if (two.kind === 'respond') {
+      assert.equal(two.decision, 'waf_blocked');
+      assert.deepEqual(two.response, { kind: 'problem', code: 'PC_ERR_WAF_BLOCKED' });
+      assert.equal(two.reason, 'waf rule 1900');
+    }
+  });
+
+  test('inspects urlencoded request bodies', async () => {
+    const { stage } = await stageFor({ anomalyThreshold: { inbound: 5 } }, undefined);
+    const c = ctx(
+      'POST',
+      '/form',
+      { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '9' },
+      'q=attack',
+    );
+    const v = await run(stage!, c);
+    assert.equal(v.kind, 'respond');
+  });
+
+  test('detect mode logs but lets the request through; off creates no stage', async () => {
+    const { stage } = await stageFor({ mode: 'detect' }, undefined);
+    assert.equal((await run(stage!, ctx('GET', '/?q=attack'))).kind, 'continue');
+    const off = await stageFor({}, { mode: 'off' });
+    assert.equal(off.stage, undefined);
+  });
+
+  test('route exclusions: removed rules and removed targets', async () => {
+    const ruleOff = await stageFor({}, { removeRules: ['1001-1001'] });
+    assert.equal((await run(ruleOff.stage!, ctx('GET', '/?q=attack'))).kind, 'continue');
+    const targetOff = await stageFor({}, { removeTargets: [{ rule: '1001', targets: 'ARGS:q' }] });
+    assert.equal((await run(targetOff.stage!, ctx('GET', '/?q=attack'))).kind, 'continue');
+    assert.equal((await run(targetOff.stage!, ctx('GET', '/?p=attack'))).kind, 'respond');
+  });
+
+  test('response bodies are inspected when enabled', async () => {
+    const { stage } = await stageFor({ responseBodyAccess: true }, undefined);
+    const c = ctx('GET', '/');
+    assert.equal((await run(stage!, c)).kind, 'continue');
+    const head = { status: 200, headers: { 'content-type': 'text/html' } };
+    assert.equal(stage!.wantsResponseBody!(c, head), true);
+    c.responseBody = Buffer.from('<p>ORA-01756: quoted string</p>');
+    const v = await stage!.responseBody!(c, head);
+    assert.equal(v.kind, 'respond');
+  });
+
+  test('writes JSON audit lines with rule, data, client and request id, then a decision line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waf-audit-'));
+    const { stage, shared } = await stageFor({ auditLog: { path: join(dir, 'audit.log') } }, undefined);
+    const c = ctx('GET', '/?q=attack&s=secret');
+    await run(stage!, c);
+    stage!.log!(c, 403);
+    await wafStage.dispose!(shared);
+    const lines = readFileSync(join(dir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const first = lines[0];
+    assert.equal(first.ruleId, 1001);
+    assert.equal(first.msg, 'attack seen');
+    assert.equal(first.requestId, 'req-1');
+    assert.equal(first.client_ip, '192.0.2.7');
+    assert.equal(first.client_port, 40123);
+    assert.deepEqual(first.variables, ['ARGS:q']);
+    const last = lines[lines.length - 1];
+    assert.equal(last.decision, 'blocked');
+    assert.equal(last.inbound_score, 10);
+    assert.deepEqual(c.logFields['waf'], { blockedBy: 1900, inbound: 10, outbound: 0, matched: [1001, 1003, 1900] });
+  });
+
+  test('bad rules and bad exclusions are ConfigErrors at their key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waf-bad-'));
+    writeFileSync(join(dir, 'bad.conf'), 'SecRule ARGS "@rx (" "id:1"\n');
+    await assert.rejects(wafStage.setup!({ rules: ['bad.conf'] }, services(dir)), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.path, ['waf']);
+      assert.match(e.message, /bad\.conf:1:/);
+      return true;
+    });
+    await assert.rejects(wafStage.setup!({ crs: { dir: 'nowhere' } }, services(dir)), ConfigError);
+    const { shared } = await stageFor({}, undefined);
+    assert.throws(
+      () =>
+        wafStage.create(
+          {
+            name: 'r',
+            public: true,
+            settings: { removeTargets: [{ rule: '1', targets: 'NOPE:x' }] },
+            route: {},
+            path: ['routes', 2],
+          },
+          shared,
+          services(dir),
+        ),
+      (e: unknown) => e instanceof ConfigError && e.path.join('.') === 'routes.2.waf.removeTargets.0',
+    );
+  });
+
+  test('with no CRS the baseline rules block SQL injection and traversal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waf-base-'));
+    const shared = await wafStage.setup!({}, services(dir));
+    const stage = wafStage.create(
+      { name: 'r', public: true, settings: undefined, route: {}, path: ['routes', 0] },
+      shared,
+      services(dir),
+    )!;
+    assert.equal((await run(stage, ctx('GET', "/?id=1' OR '1'='1"))).kind, 'respond');
+    assert.equal((await run(stage, ctx('GET', '/?f=../../etc/passwd'))).kind, 'respond');
+    assert.equal((await run(stage, ctx('GET', '/?q=hello+world'))).kind, 'continue');
+  });
+});
