@@ -461,3 +461,32 @@ describe('authenticate stage', () => {
     });
   });
 });
+
+describe('identity token reuse', () => {
+  test('reuseSec > 0 reuses one signed token per cached credential; 0 signs per request', async () => {
+    const tok = token({ jti: 'reuse-1' });
+    const forwarded = async (reuseSec: number) => {
+      const services = makeServices();
+      const shared = await authenticateDefinition.setup!(
+        {
+          issuers: { main: { issuer: ISS, audience: 'api', algorithms: ['HS256'], secret: SECRET } },
+          upstream: { reuseSec },
+        },
+        services,
+      );
+      const stage = authenticateDefinition.create(route({ accept: ['jwt'] }), shared, services)!;
+      const out: unknown[] = [];
+      for (const id of ['a', 'b']) {
+        const ctx = makeContext({ id, headers: { authorization: `Bearer ${tok}` } });
+        await run(stage, ctx);
+        out.push(ctx.upstreamHeaders['x-portcullis-identity']);
+      }
+      await authenticateDefinition.dispose!(shared);
+      return out;
+    };
+    const [a1, a2] = await forwarded(10);
+    assert.equal(a1, a2);
+    const [b1, b2] = await forwarded(0);
+    assert.notEqual(b1, b2);
+  });
+});

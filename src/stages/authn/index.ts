@@ -2,6 +2,7 @@ import { apiKeyChallenge, basicChallenge, bearerChallenge } from '../../auth/cha
 import type { Introspector } from '../../auth/introspection.js';
 import { identityFromCertificate } from '../../auth/mtls.js';
 import { csrfAllowed, readCookie, sessionIdHash } from '../../auth/session.js';
+import type { GatewayTokenSigner } from '../../auth/upstream-token.js';
 import { ConfigError, type KeyPath } from '../../config/errors.js';
 import type { HeaderMap, RequestContext } from '../../pipeline/context.js';
 import type { AuthMethod, Identity } from '../../pipeline/identity.js';
@@ -326,13 +327,30 @@ function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnS
     headers.cookie = stripCookie(String(headers.cookie), shared.session.cookie);
     if (headers.cookie === '') delete headers.cookie;
   }
-  if (shared.signer) headers[up.header] = shared.signer.sign(identity, ctx.id);
+  if (shared.signer) headers[up.header] = identityToken(identity, ctx.id, shared.signer, up.reuseSec);
   if (up.userHeaders) {
     headers['x-user-id'] = identity.subject;
     headers['x-user-roles'] = identity.roles.join(',');
     headers['x-user-scopes'] = identity.scopes.join(' ');
     headers['x-user-auth-method'] = identity.method;
   }
+}
+
+const minted = new WeakMap<Identity, { token: string; at: number }>();
+
+/**
+ * Signing costs tens of microseconds per request. With reuseSec > 0 the token minted for a
+ * cached credential (same Identity object) is reused for that long; its `rid` then names the
+ * first request, and each request's own id still travels in X-Request-Id.
+ */
+function identityToken(identity: Identity, requestId: string, signer: GatewayTokenSigner, reuseSec: number): string {
+  if (reuseSec === 0) return signer.sign(identity, requestId);
+  const now = Math.floor(Date.now() / 1000);
+  const previous = minted.get(identity);
+  if (previous && now - previous.at < reuseSec) return previous.token;
+  const token = signer.sign(identity, requestId, now);
+  minted.set(identity, { token, at: now });
+  return token;
 }
 
 function stripCookie(header: string, name: string): string {

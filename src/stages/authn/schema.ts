@@ -136,6 +136,13 @@ export const AuthenticationSchema = Type.Object(
           issuer: Type.Optional(Type.String({ minLength: 1 })),
           audience: Type.Optional(Type.String({ minLength: 1 })),
           ttlSec: Type.Optional(Type.Integer({ minimum: 5, maximum: 600 })),
+          reuseSec: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 30,
+              description: 'reuse one signed token per verified credential this long (0 = sign per request)',
+            }),
+          ),
           keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PKCS#8 P-256 key; created when absent' })),
           userHeaders: Type.Optional(Type.Boolean({ description: 'also send X-User-Id, X-User-Roles, X-User-Scopes' })),
           forwardAuthorization: Type.Optional(

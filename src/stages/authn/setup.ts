@@ -33,6 +33,8 @@ export interface UpstreamSettings {
   readonly header: string;
   readonly userHeaders: boolean;
   readonly forwardAuthorization: boolean;
+  /** Seconds one signed identity token may be reused for the same verified credential; 0 = per request. */
+  readonly reuseSec: number;
   /** Lower-case names removed from every request before it goes upstream. */
   readonly strip: readonly string[];
   /** Prefixes removed likewise (x-user-, x-portcullis-). */
@@ -195,6 +197,7 @@ export async function setupAuthentication(
     header,
     userHeaders: up.userHeaders === true,
     forwardAuthorization: up.forwardAuthorization !== false,
+    reuseSec: up.reuseSec ?? 0,
     // RFC 9700 §4.13 / H-14: identity headers are the gateway's to set, never the client's.
     strip: [...new Set([header, apiKeyHeader, ...(up.stripHeaders ?? []).map((h) => h.toLowerCase())])],
     stripPrefixes: ['x-user-', 'x-portcullis-'],
