@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { makeContext } from '../../../test/openapi/context.js';
@@ -8,7 +9,7 @@ import type { Stage } from '../../pipeline/stage.js';
 import { createTransformStage, rewriteQuery, UNTOUCHED_METRIC, untouchedCounter } from './index.js';
 import { luhnValid, maskCardNumbers } from './mask.js';
 import { parsePointer, removeAt, setAt } from './pointer.js';
-import type { TransformRouteConfig } from './schema.js';
+import { type TransformRouteConfig, TransformRouteSchema } from './schema.js';
 
 function make(config: TransformRouteConfig, registry = new Registry()): { stage: Stage; registry: Registry } {
   return { stage: createTransformStage(config, { route: 'r', untouched: untouchedCounter(registry) }), registry };
@@ -208,6 +209,26 @@ describe('transform: response', () => {
     assert.equal(await untouched(registry, 'unprocessable'), 1);
     const shallow = await answer(roomy, `${'['.repeat(500)}{"password":"p"}${']'.repeat(500)}`);
     assert.ok(shallow.body!.includes('"****"'));
+  });
+});
+
+describe('transform: configuration schema', () => {
+  test('header names must be tokens and values free of CR/LF; pointers must be pointers', () => {
+    assert.equal(
+      Value.Check(TransformRouteSchema, { request: { headers: { add: { 'X-Ok': 'v' }, rename: { a: 'b' } } } }),
+      true,
+    );
+    assert.equal(Value.Check(TransformRouteSchema, { request: { headers: { add: { 'X Bad': 'v' } } } }), false);
+    assert.equal(
+      Value.Check(TransformRouteSchema, { response: { headers: { add: { 'X-Ok': 'a\r\nInjected: 1' } } } }),
+      false,
+    );
+    assert.equal(Value.Check(TransformRouteSchema, { request: { headers: { rename: { a: 'b c' } } } }), false);
+    assert.equal(Value.Check(TransformRouteSchema, { request: { body: { remove: ['role'] } } }), false);
+    assert.equal(
+      Value.Check(TransformRouteSchema, { response: { body: { maskKeys: ['password'], maxBytes: 0 } } }),
+      false,
+    );
   });
 });
 

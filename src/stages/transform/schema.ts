@@ -12,9 +12,9 @@ const RequestTransform = Type.Object(
       Type.Object(
         {
           /** Set these headers, replacing what the client sent. */
-          add: Type.Optional(Type.Record(HeaderName, HeaderValue)),
+          add: Type.Optional(Type.Record(HeaderName, HeaderValue, { additionalProperties: false })),
           remove: Type.Optional(Type.Array(HeaderName)),
-          rename: Type.Optional(Type.Record(HeaderName, HeaderName)),
+          rename: Type.Optional(Type.Record(HeaderName, HeaderName, { additionalProperties: false })),
         },
         { additionalProperties: false },
       ),
@@ -59,7 +59,7 @@ const ResponseTransform = Type.Object(
     headers: Type.Optional(
       Type.Object(
         {
-          add: Type.Optional(Type.Record(HeaderName, HeaderValue)),
+          add: Type.Optional(Type.Record(HeaderName, HeaderValue, { additionalProperties: false })),
           remove: Type.Optional(Type.Array(HeaderName)),
         },
         { additionalProperties: false },
