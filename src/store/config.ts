@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ConfigError, type KeyPath } from '../config/errors.js';
 
 /** Where the master key (32 random bytes, base64 or hex) comes from; never from the database. */
 export const masterKeySchema = Type.Union(
@@ -75,3 +76,48 @@ export type PostgresStoreConfig = Static<typeof postgresStoreSchema>;
 export type MasterKeyConfig = Static<typeof masterKeySchema>;
 
 export const DEFAULT_STORE_CONFIG: StoreConfig = { driver: 'sqlite' };
+
+/**
+ * Semantic checks the schema cannot express, with key paths for `portcullis check` (the loader
+ * turns them into file:line:column). The same rules are enforced again when the store opens.
+ */
+export function validateStoreConfig(config: StoreConfig | undefined, path: KeyPath = ['store']): ConfigError[] {
+  if (!config || config.driver === 'sqlite') return [];
+  const errors: ConfigError[] = [];
+  let host = config.host;
+  if (config.url !== undefined) {
+    try {
+      const url = new URL(config.url);
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        errors.push(new ConfigError([...path, 'url'], 'must start with postgres://'));
+      }
+      host ??= url.hostname.replace(/^\[|\]$/g, '') || undefined;
+      if (!config.database && url.pathname.replace(/^\//, '') === '') {
+        errors.push(new ConfigError([...path, 'url'], 'names no database (postgres://user@host:5432/DATABASE)'));
+      }
+    } catch {
+      errors.push(new ConfigError([...path, 'url'], 'is not a valid URL'));
+    }
+  } else {
+    if (!host) errors.push(new ConfigError(path, 'the postgres driver needs host (or url)'));
+    if (!config.database) errors.push(new ConfigError(path, 'the postgres driver needs database (or url)'));
+  }
+  if (config.password !== undefined && config.passwordFile !== undefined) {
+    errors.push(new ConfigError([...path, 'password'], 'give password or passwordFile, not both'));
+  }
+  if (config.tls?.insecure) {
+    if (host && !isLoopback(host)) {
+      errors.push(
+        new ConfigError([...path, 'tls', 'insecure'], `plain connections are only allowed to loopback, not "${host}"`),
+      );
+    }
+    if (config.tls.ca !== undefined || config.tls.serverName !== undefined) {
+      errors.push(new ConfigError([...path, 'tls', 'insecure'], 'contradicts tls.ca / tls.serverName'));
+    }
+  }
+  return errors;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('/') || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

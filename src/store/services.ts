@@ -1,0 +1,24 @@
+import type { Services } from '../stages/definition.js';
+import type { StoreConfig } from './config.js';
+import { openStore } from './store.js';
+import type { Store } from './types.js';
+
+/** Key under which the opened store is published in `Services.shared`. */
+export const STORE_SHARED_KEY = 'store';
+
+/**
+ * Opens the store described by the top-level `store` key once per runtime and publishes it in
+ * `services.shared` for the stages (authenticate, authorize) and the identity provider. Callers
+ * close it with `store.close()` on shutdown.
+ */
+export async function attachStore(services: Services): Promise<Store> {
+  const existing = services.shared.get(STORE_SHARED_KEY) as Store | undefined;
+  if (existing) return existing;
+  const store = await openStore(services.config.store as StoreConfig | undefined, {
+    dataDir: services.dataDir,
+    configDir: services.configDir,
+    logger: services.logger.child({ component: 'store' }),
+  });
+  services.shared.set(STORE_SHARED_KEY, store);
+  return store;
+}
