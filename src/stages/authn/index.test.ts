@@ -39,7 +39,10 @@ function token(extra: Record<string, unknown> = {}): string {
 function config(introspectionUrl: string): AuthenticationConfig {
   return {
     realm: 'test',
-    issuers: { main: { issuer: ISS, audience: 'api', algorithms: ['HS256'], secret: SECRET } },
+    issuers: {
+      main: { issuer: ISS, audience: 'api', algorithms: ['HS256'], secret: SECRET },
+      partner: { issuer: 'https://partner.example/', audience: 'api', algorithms: ['HS384'], secret: 'q'.repeat(48) },
+    },
     introspection: {
       idp: { endpoint: introspectionUrl, clientId: 'gw', clientSecret: 'gw secret', maxCacheTtlSec: 60 },
     },
@@ -268,6 +271,21 @@ describe('authenticate stage', () => {
         'continue',
       );
     });
+  });
+
+  test('a token verified for one method is not reused for a method that accepts other issuers', async () => {
+    const stage = create({
+      accept: ['jwt'],
+      jwt: { issuers: ['main'] },
+      perMethod: { POST: { accept: ['jwt'], jwt: { issuers: ['partner'] } } },
+    });
+    const t = token();
+    assert.equal(
+      (await run(stage, makeContext({ method: 'GET', headers: { authorization: `Bearer ${t}` } }))).kind,
+      'continue',
+    );
+    const p = problem(await run(stage, makeContext({ method: 'POST', headers: { authorization: `Bearer ${t}` } })));
+    assert.equal(p.code, 'PC_ERR_INVALID_TOKEN');
   });
 
   describe('revocation', () => {

@@ -29,6 +29,8 @@ interface CompiledRule {
   readonly csrf: boolean;
   /** WWW-Authenticate challenges for a request that brought nothing usable. */
   readonly challenges: string;
+  /** Verified JWTs of this rule (per rule: another rule may accept other issuers). */
+  readonly tokens: Map<string, { identity: Identity; untilMs: number }>;
 }
 
 const MAX_CACHED_TOKENS = 10_000;
@@ -65,7 +67,6 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
   for (const [method, rule] of Object.entries(settings.perMethod ?? {})) {
     perMethod.set(method, compileRule(rule, [...base, 'perMethod', method], shared));
   }
-  const tokenCache = new Map<string, { identity: Identity; untilMs: number }>();
 
   const finish = (ctx: RequestContext, identity: Identity): Verdict => {
     ctx.identity = identity;
@@ -98,6 +99,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     }
 
     if (bearer !== undefined) {
+      const tokenCache = rule.tokens;
       const cached = tokenCache.get(bearer);
       if (cached) {
         if (cached.untilMs > Date.now() && !revokedIdentity(cached.identity, shared))
@@ -249,7 +251,15 @@ function compileRule(rule: RouteAuthRule, path: KeyPath, shared: AuthnShared): C
     accept.has('basic') ? basicChallenge(shared.realm) : undefined,
     accept.has('apiKey') ? apiKeyChallenge(shared.realm, shared.apiKeyHeader) : undefined,
   ].filter((c): c is string => c !== undefined);
-  return { accept, bearer, issuers, introspectors, csrf: rule.csrf !== false, challenges: challenges.join(', ') };
+  return {
+    accept,
+    bearer,
+    issuers,
+    introspectors,
+    csrf: rule.csrf !== false,
+    challenges: challenges.join(', '),
+    tokens: new Map(),
+  };
 }
 
 type BearerOutcome =
