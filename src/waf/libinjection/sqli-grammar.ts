@@ -23,8 +23,9 @@ const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', '|', '&', '<<', '>>', 
 
 /**
  * Tokenizes and folds: comments followed by more code act as whitespace (`UNION/**\/SELECT`),
- * unary operators vanish (`-1`, `NOT 1`), arithmetic between numbers collapses to one number
- * (`2010-01-01`, `1+1`), qualified names collapse (`a . b`). What remains is the shape of the
+ * unary operators vanish (`-1`, `NOT 1`), arithmetic between numbers and variables collapses
+ * to one value (`2010-01-01`, `1+1`, `@a-@b`), qualified names collapse (`a . b`), runs of
+ * the same parenthesis collapse to one. What remains is the shape of the
  * statement, which is what the rules below judge.
  */
 export function fold(tokenizer: SqlTokenizer): FoldedSequence {
@@ -44,10 +45,17 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
     trailingComment = undefined;
     const prev = out.at(-1);
     if (token.cls === 'o' && UNARY.has(token.value) && (prev === undefined || EXPECTS_OPERAND.has(prev.cls))) continue;
-    if (token.cls === '1' && prev?.cls === 'o' && ARITHMETIC.has(prev.value) && out.at(-2)?.cls === '1') {
+    if (
+      (token.cls === '1' || token.cls === 'v') &&
+      prev?.cls === 'o' &&
+      ARITHMETIC.has(prev.value) &&
+      (out.at(-2)?.cls === '1' || out.at(-2)?.cls === 'v')
+    ) {
       out.pop();
       continue;
     }
+    // Nesting depth does not change the statement's shape: `((((select` reads as `(select`.
+    if ((token.cls === '(' || token.cls === ')') && prev?.cls === token.cls) continue;
     if (token.cls === 'n' && prev?.cls === '.' && out.at(-2)?.cls === 'n') {
       out.pop();
       continue;
@@ -62,49 +70,54 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
 }
 
 /** Operators that compare: the heart of a tautology (`'a'='a`). */
+const SYMBOLIC_COMPARISONS = new Set(['=', '==', '<>', '!=', '<=>', '<', '>', '<=', '>=', '!<', '!>']);
 const COMPARISONS = new Set([
-  '=',
-  '==',
-  '<>',
-  '!=',
-  '<=>',
-  '<',
-  '>',
-  '<=',
-  '>=',
-  '!<',
-  '!>',
+  ...SYMBOLIC_COMPARISONS,
   'like',
   'ilike',
   'rlike',
   'regexp',
+  'glob',
+  'is',
+  'is not',
+  'in',
+  'between',
+  'sounds like',
   'not like',
   'not regexp',
   'not rlike',
-  'is',
-  'is not',
-  'glob',
+  'not in',
+  'not between',
 ]);
 
 /** Procedures an attacker runs on SQL Server after `EXEC`: extended (`xp_`) and system (`sp_`) ones. */
 const PROCEDURE_PREFIX = /^(?:xp_|sp_|master\b|dbo\.)/;
 
-/** Operators that join or concatenate the literal with more SQL: `'+x+'`, `"|y|"`. */
-const JOINING = new Set(['+', '|', '||', '&', '^']);
-
 /**
- * A comparison after a connective, `OR x LIKE y`, is SQL unless it is words joined by a word
- * operator (`and convert between IPv4`, `or does not match`): prose uses in, is, like,
- * between and not as words. A symbol, or a literal or variable on either side, settles it.
+ * A predicate after a connective must compare (`OR 1=1`, `AND x LIKE 'a%'`): arithmetic
+ * there is prose (`1 AND A1/2 INCH`), and so are words joined by a word operator (`and
+ * convert between IPv4`, `or does not match`), since prose uses in, is, like, between and not
+ * as words. A symbol, or a literal or variable on either side, makes it SQL.
  */
 function connectedPredicateIsSql(tokens: readonly SqlToken[]): boolean {
   const at = tokens.findIndex((t) => t.cls === '&');
   const [left, op, right] = [tokens[at + 1], tokens[at + 2], tokens[at + 3]];
-  if (left?.cls !== 'n' || op?.cls !== 'o') return true;
-  return !/^[a-z]/.test(op.value) || (right !== undefined && right.cls !== 'n');
+  if (left === undefined || op?.cls !== 'o' || !'1snv'.includes(left.cls)) return true;
+  if (!COMPARISONS.has(op.value)) return false;
+  return SYMBOLIC_COMPARISONS.has(op.value) || left.cls !== 'n' || (right !== undefined && right.cls !== 'n');
 }
 
-/** A truncating comment that swallows more quoted text is quoting, not truncation. */
+/**
+ * The comment that truncates a query is short and bare: `'--`, `'#`, `'-- -`, `'/*`. One that
+ * swallows more quoted text or several words (`7" #2 CIRCULAR NEEDLE`, `href="#top">`) is the
+ * user's own text.
+ */
+function endsWithTruncatingComment(tokens: readonly SqlToken[]): boolean {
+  const last = tokens.at(-1);
+  return last?.cls === 'c' && last.truncating === true;
+}
+
+/** A trailing comment, if any, is not quoted text (rules where the comment is not the evidence). */
 function endsWithBareComment(tokens: readonly SqlToken[]): boolean {
   const last = tokens.at(-1);
   return last?.cls !== 'c' || last.quoted !== true;
@@ -138,7 +151,7 @@ const RULES: readonly Rule[] = [
   {
     // `' OR '1'='1`, `1 AND 1=2`, `') or ('a'='a`, `' and sleep(5)`, `' or 1--`
     technique: 'boolean predicate appended to the value',
-    shape: /^[s1]\)*&(?:[1snv]o|[1v][c&);]|s[c&;]|f\(|\(+[1snvf(E])/,
+    shape: /^[s1]\)*&(?:[1snv]o|[1v][c&);]|s[c;]|f\(|\(+[1snvf(E])/,
     scope: 'any',
     also: (tokens) => connectedPredicateIsSql(tokens) && endsWithBareComment(tokens),
   },
@@ -154,14 +167,14 @@ const RULES: readonly Rule[] = [
     technique: 'comment truncation after closing the literal',
     shape: /^s\)*;?c$/,
     scope: 'quoted',
-    also: endsWithBareComment,
+    also: endsWithTruncatingComment,
   },
   {
     // `admin'='' --`, `x' - 0 #`
     technique: 'expression then comment truncation',
     shape: /^s\)*(?:o[1snv])+c$/,
     scope: 'quoted',
-    also: endsWithBareComment,
+    also: endsWithTruncatingComment,
   },
   {
     // `admin' and unlikely(id)--`, `x' or json (id);`: whatever sits between the connective
@@ -169,14 +182,14 @@ const RULES: readonly Rule[] = [
     technique: 'predicate and truncation after closing the literal',
     shape: /^s\)*&(?!n[c;]$)[^c;]*[c;]$/,
     scope: 'quoted',
-    also: endsWithBareComment,
+    also: (tokens) => tokens.at(-1)?.cls === ';' || endsWithTruncatingComment(tokens),
   },
   {
     // `x'='x`, `'1' not regexp '2`: the literal becomes one side of a comparison.
     technique: 'comparison tautology on the literal',
     shape: /^s\)*o[s1]$/,
     scope: 'any',
-    also: (tokens) => COMPARISONS.has(tokens[tokens.findIndex((t) => t.cls === 'o')]?.value ?? ''),
+    also: (tokens) => SYMBOLIC_COMPARISONS.has(tokens.find((t) => t.cls === 'o')?.value ?? ''),
   },
   {
     // `UNION SELECT`, `UNION ALL (SELECT`, `UNION/**/DISTINCT/**/SELECT`
@@ -185,15 +198,21 @@ const RULES: readonly Rule[] = [
     scope: 'any',
   },
   {
+    // `-1 union`, `-1 union #`: the second query follows in another parameter or line.
+    technique: 'UNION-based extraction',
+    shape: /^[s1]\)*U(?:c|$)/,
+    scope: 'any',
+  },
+  {
     // `1; DROP TABLE t`, `'; EXEC xp_cmdshell`, `'; WAITFOR DELAY`
     technique: 'stacked query',
-    shape: /^[s1v]?\)*;[ET]/,
+    shape: /^[s1v]?\)*;(?:E(?:[kvfo(1sc]|nk|$)|T)/,
     scope: 'any',
   },
   {
     // `x(1);INSERT INTO`, `a; DROP TABLE`: a statement whose next token is SQL, anywhere.
     technique: 'stacked query',
-    shape: /;(?:E[kvfo(]|T)/,
+    shape: /;(?:E[kvf(]|T)/,
     scope: 'any',
   },
   {
@@ -225,7 +244,7 @@ const RULES: readonly Rule[] = [
   {
     // `(SELECT * FROM`, `(select count(`, `(SELECT @@version`
     technique: 'parenthesised sub-query',
-    shape: /\(E(?:ok|f\(|v|1k)/,
+    shape: /\(E(?:ok|f\(|v|[1n](?:,[1n])*k)/,
     scope: 'any',
     also: (tokens) => tokens.some(isSelect),
   },
@@ -255,13 +274,15 @@ const RULES: readonly Rule[] = [
     scope: 'any',
   },
   {
-    // `' + column + '`, `" | type %x% | "`: the literal is closed and an expression follows.
+    // `" | type %x% | "`: the literal is closed and piped into an expression (`|` is bitwise
+    // or in MySQL, and no product name or path puts it after a quote). `+` is left to the
+    // function and sub-query rule: `4'+X+4'` is a size.
     technique: 'expression built after closing the literal',
     shape: /^s\)*o[1nsv]o/,
     scope: 'quoted',
     also: (tokens) => {
       const first = tokens.find((t) => t.cls === 'o' || t.cls === '&');
-      return JOINING.has(first?.value ?? '');
+      return first?.value === '|';
     },
   },
   {

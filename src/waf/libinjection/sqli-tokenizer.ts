@@ -14,6 +14,8 @@ export interface SqlToken {
   readonly closed: boolean;
   /** For comments: the body contains a `'` or `"`, so it swallows more quoted text. */
   readonly quoted?: boolean;
+  /** For comments: the body is at most one short word and holds no quote (`--`, `-- -`, `#x`). */
+  readonly truncating?: boolean;
 }
 
 /** Longer than every word in the tables: no lower-casing of long runs of text. */
@@ -176,16 +178,28 @@ export class SqlTokenizer {
     const end = this.#s.indexOf('\n', start);
     this.#pos = end === -1 ? this.#s.length : end + 1;
     const value = this.#s[start] === '#' ? '#' : '--';
-    return { cls: 'c', value, closed: true, quoted: this.#hasQuote(start, this.#pos) };
+    return this.#comment(value, start + value.length, end === -1 ? this.#s.length : end, true);
   }
 
-  #hasQuote(from: number, to: number): boolean {
+  /** A comment token; looks at its body once to tell truncation from quoted text. */
+  #comment(value: string, from: number, to: number, closed: boolean): SqlToken {
     const s = this.#s;
+    let quoted = false;
+    let words = 0;
+    let inWord = false;
+    let length = 0;
     for (let i = from; i < to; i++) {
       const c = s.charCodeAt(i);
-      if (c === 0x27 || c === 0x22) return true;
+      if (c === 0x27 || c === 0x22) quoted = true;
+      if (isSpace(c)) {
+        inWord = false;
+        continue;
+      }
+      length++;
+      if (!inWord) words++;
+      inWord = true;
     }
-    return false;
+    return { cls: 'c', value, closed, quoted, truncating: !quoted && words <= 1 && length <= 24 };
   }
 
   #blockComment(start: number): SqlToken | null {
@@ -201,7 +215,7 @@ export class SqlTokenizer {
     }
     const end = s.indexOf('*/', start + 2);
     this.#pos = end === -1 ? s.length : end + 2;
-    return { cls: 'c', value: '/*', closed: end !== -1, quoted: this.#hasQuote(start, this.#pos) };
+    return this.#comment('/*', start + 2, end === -1 ? s.length : end, end !== -1);
   }
 
   #variable(start: number): SqlToken {

@@ -164,9 +164,12 @@ describe('detectSQLi', () => {
   });
 
   test('quoted-only shapes do not fire on a complete literal read as-is', () => {
-    // `"a" + b + "c"` is ordinary code; `x" + b + "` breaks out of a literal.
-    assert.equal(detectSQLi('"Hello " + name + "!"').matched, false);
-    assert.equal(detectSQLi('x" + b + "').matched, true);
+    // `"a" | b | "c"` is an expression over a complete literal; `x" | b | "` breaks out of one.
+    assert.equal(detectSQLi('"Hello " | name | "!"').matched, false);
+    assert.equal(detectSQLi('x" | b | "').matched, true);
+    // `+` after a quote is how sizes are written (`4'+X+4'`); only a call or sub-query counts.
+    assert.equal(detectSQLi("4'+X+4'+WOOD").matched, false);
+    assert.equal(detectSQLi("4'+sleep(5)+'").matched, true);
   });
 
   test('a bareword right after the literal is prose, not a breakout', () => {

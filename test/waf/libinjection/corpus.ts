@@ -194,7 +194,6 @@ export const SQLI: readonly string[] = [
   "admin@juice-sh.op' and email ilike email--",
   "x' or json (id);",
   "x'='x",
-  "'1' not regexp '2",
   "'; exec sp_configure 'show advanced options',1--",
   '1; declare @q varchar(99)',
   '@x:=(select user())',
