@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ConfigErrors } from '../../src/config/errors.js';
 import { expandOpenApiGroups } from '../../src/openapi/expand.js';
 import type { StageDefinition } from '../../src/stages/definition.js';
 import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
@@ -137,5 +138,102 @@ describe('generated routes behind a gateway', () => {
     const body = JSON.parse(r.text);
     assert.equal(body.owner.password, '****');
     assert.equal(body.card, '**** **** **** 1111');
+  });
+});
+
+describe('hand-written validation and transform sections', () => {
+  test('a misspelt schema keyword fails the load with file, line and key path', async () => {
+    const yaml = `dataDir: ./data
+listeners:
+  - { protocol: http, host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+upstreams:
+  app: { targets: ["${upstream.url}"] }
+routes:
+  - name: notes
+    match: { path: /notes, methods: [POST] }
+    upstream: app
+    public: true
+    validation:
+      requestBody:
+        content:
+          application/json:
+            schema: { type: object, properties: { text: { type: string, maxLenght: 10 } } }
+`;
+    await assert.rejects(startTestGateway(yaml), (err: unknown) => {
+      assert.ok(err instanceof ConfigErrors);
+      const issue = err.errors[0]!;
+      assert.deepEqual(issue.path.slice(0, 4), ['routes', 0, 'validation', 'requestBody']);
+      assert.ok(issue.line >= 12, `line ${issue.line}`);
+      assert.match(issue.message, /maxLenght/);
+      return true;
+    });
+  });
+
+  test('a hand-written route: body schema, header and query edits reach the upstream', async () => {
+    const yaml = `dataDir: ./data
+listeners:
+  - { protocol: http, host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+log: { access: false }
+upstreams:
+  app: { targets: ["${upstream.url}"] }
+routes:
+  - name: notes
+    match: { path: /api/notes, methods: [POST] }
+    upstream: app
+    public: true
+    validation:
+      parameters:
+        - { name: draft, in: query, schema: { type: boolean } }
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { type: object, required: [text], properties: { text: { type: string, maxLength: 50 } } }
+    transform:
+      request:
+        headers: { add: { X-Gateway: portcullis }, remove: [X-Debug] }
+        query: { add: { source: gw } }
+        path: { stripPrefix: /api }
+        body: { set: [{ pointer: /checked, value: true }] }
+`;
+    const local = await startTestGateway(yaml);
+    try {
+      const ok = await fetch(`${local.url}/api/notes?draft=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-debug': '1' },
+        body: JSON.stringify({ text: "it's fine" }),
+      });
+      assert.equal(ok.status, 200);
+      await ok.text();
+      const seen = upstream.seen.at(-1)!;
+      assert.equal(seen.url, '/notes?draft=true&source=gw');
+      assert.equal(seen.headers['x-gateway'], 'portcullis');
+      assert.equal(seen.headers['x-debug'], undefined);
+      assert.deepEqual(JSON.parse(seen.body.toString()), { text: "it's fine", checked: true });
+      const badQuery = await fetch(`${local.url}/api/notes?draft=maybe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'x' }),
+      });
+      assert.equal(badQuery.status, 400);
+      assert.deepEqual(((await badQuery.json()) as { errors: unknown }).errors, [
+        { location: '/query/draft', rule: 'type' },
+      ]);
+      const bad = await fetch(`${local.url}/api/notes?draft=false`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'x'.repeat(51), extra: 1 }),
+      });
+      assert.equal(bad.status, 400);
+      const problem = (await bad.json()) as { errors: { location: string; rule: string }[] };
+      assert.deepEqual(problem.errors.map((e) => `${e.location} ${e.rule}`).sort(), [
+        '/body additionalProperties',
+        '/body/text maxLength',
+      ]);
+    } finally {
+      await local.close();
+    }
   });
 });
