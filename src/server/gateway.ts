@@ -63,10 +63,11 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
     metrics.targetHealth(upstream, target, healthy);
     logger.warn({ upstream, target, healthy }, healthy ? 'upstream target healthy again' : 'upstream target unhealthy');
   };
+  let closing = false;
   let runtime = await Runtime.build(loaded, { logger, metrics: metrics.registry, onHealthChange });
   const current = () => runtime;
   const accessLogger = config.log.access ? logger.child({ kind: 'access' }) : undefined;
-  const handler = createRequestHandler({ current, logger, accessLogger, metrics });
+  const handler = createRequestHandler({ current, logger, accessLogger, metrics, draining: () => closing });
   const upgrade = createUpgradeHandler({ current, logger });
   const limits = config.server.limits;
   const hasHttps = config.listeners.some((l) => l.protocol === 'https');
@@ -153,7 +154,6 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
     logger.info({ address: `${address.address}:${address.port}` }, 'admin listening');
   }
 
-  let closing = false;
   let reloading: Promise<boolean> | undefined;
   const reload = async (): Promise<boolean> => {
     let next: Runtime;

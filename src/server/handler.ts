@@ -57,6 +57,8 @@ export interface HandlerOptions {
   readonly logger: Logger;
   readonly accessLogger: Logger | undefined;
   readonly metrics: GatewayMetrics;
+  /** True while draining: answers carry `Connection: close` so keep-alive clients move on. */
+  readonly draining?: () => boolean;
 }
 
 /**
@@ -128,6 +130,7 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
       }
     };
     res.once('close', finish);
+    if (options.draining?.() && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
 
     const sendProblem = (status: number, code: ErrorCode, extra?: HeaderMap, errors?: readonly ProblemItem[]): void => {
       if (res.headersSent) {

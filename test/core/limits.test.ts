@@ -10,7 +10,10 @@ describe('limits and malformed requests', () => {
   before(async () => {
     upstream = await startUpstream();
     const yaml = proxyYaml(upstream.url)
-      .replace('admin:', 'server:\n  limits:\n    maxHeaderBytes: 2048\n    headersTimeoutMs: 300\n    requestTimeoutMs: 600\n    maxBodyBytes: 1000\nadmin:')
+      .replace(
+        'admin:',
+        'server:\n  limits:\n    maxHeaderBytes: 2048\n    headersTimeoutMs: 300\n    requestTimeoutMs: 600\n    maxBodyBytes: 1000\nadmin:',
+      )
       .concat(`  - name: get-only
     match: { path: /only-get, methods: [GET] }
     upstream: app
@@ -71,11 +74,20 @@ describe('limits and malformed requests', () => {
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
     );
     assert.equal(statusOf(both), 400);
-    const badChunk = await rawRequest(gw.port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
+    const badChunk = await rawRequest(
+      gw.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
+    );
     assert.equal(statusOf(badChunk), 400);
-    const doubleCl = await rawRequest(gw.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab');
+    const doubleCl = await rawRequest(
+      gw.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+    );
     assert.equal(statusOf(doubleCl), 400);
-    const teIdentity = await rawRequest(gw.port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n');
+    const teIdentity = await rawRequest(
+      gw.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n',
+    );
     assert.equal(statusOf(teIdentity), 400);
     const bareLf = await rawRequest(gw.port, 'GET / HTTP/1.1\nHost: x\n\n');
     assert.ok([400, 0].includes(statusOf(bareLf)) || statusOf(bareLf) === 200, 'bare LF handled without crash');
@@ -151,7 +163,10 @@ describe('upstream failures', () => {
 
   test('an idempotent request is retried on another target', async () => {
     const good = await startUpstream();
-    const yaml = proxyYaml(good.url).replace(`targets: ["${good.url}"]`, `targets: ["http://127.0.0.1:1", "${good.url}"]`);
+    const yaml = proxyYaml(good.url).replace(
+      `targets: ["${good.url}"]`,
+      `targets: ["http://127.0.0.1:1", "${good.url}"]`,
+    );
     const gw = await startTestGateway(yaml);
     try {
       for (let i = 0; i < 4; i++) {
