@@ -23,7 +23,9 @@ export interface ConvertOptions {
 export type JsonSchema = boolean | { [key: string]: unknown };
 
 /** OpenAPI-only annotations and vendor extensions that Ajv's strict mode would refuse. */
-const DROPPED = new Set(['example', 'xml', 'externalDocs', 'discriminator', 'nullable']);
+// $id and $schema go too: $refs are already resolved, and one component reused by several routes
+// must not register the same $id twice in Ajv.
+const DROPPED = new Set(['example', 'xml', 'externalDocs', 'discriminator', 'nullable', '$id', '$schema']);
 
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'];
 const SUBSCHEMA_SINGLE = [
