@@ -1,8 +1,14 @@
 import type { StageDefinition } from './definition.js';
+import { ipFilterStage } from './ip-filter/index.js';
+import { rateLimitIdentityStage, rateLimitStage } from './rate-limit/index.js';
 
 /**
  * Every stage the gateway knows. Order here does not matter: the pipeline order is STAGE_ORDER
  * in src/pipeline/phases.ts.
  */
 // biome-ignore lint/suspicious/noExplicitAny: definitions are heterogeneous in their config types
-export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [];
+export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
+  ipFilterStage,
+  rateLimitStage,
+  rateLimitIdentityStage,
+];

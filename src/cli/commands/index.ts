@@ -1,8 +1,15 @@
 import type { Command } from '../command.js';
+import { bansCommand } from './bans.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { versionCommand } from './version.js';
 
 /** Every CLI command, in the order `portcullis --help` lists them. */
-export const STAGE_COMMANDS: readonly Command[] = [initCommand, startCommand, checkCommand, versionCommand];
+export const STAGE_COMMANDS: readonly Command[] = [
+  initCommand,
+  startCommand,
+  checkCommand,
+  bansCommand,
+  versionCommand,
+];
