@@ -82,12 +82,17 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (issues.length > 0) throw new ConfigErrors(issues);
 
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
-  const locate = (path: KeyPath) => at(offsetOf(doc.contents, path));
+  const locate = (path: KeyPath, atKey = false) => at(offsetOf(doc.contents, path, atKey));
   const validate = getValidator();
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
       const path = errorPath(error);
-      issues.push({ file, ...locate(path), path, message: errorMessage(error) });
+      issues.push({
+        file,
+        ...locate(path, error.keyword === 'additionalProperties'),
+        path,
+        message: errorMessage(error),
+      });
     }
     throw new ConfigErrors(dedupe(issues));
   }
@@ -160,14 +165,15 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
 }
 
 /** Offset of the deepest node along a key path (the key itself for a missing/unknown last key). */
-function offsetOf(root: Node | null, path: KeyPath): number {
+function offsetOf(root: Node | null, path: KeyPath, atKey: boolean): number {
   let node: unknown = root;
   let offset = root?.range?.[0] ?? 0;
-  for (const part of path) {
+  for (const [i, part] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
       if (!pair) break;
       offset = (isScalar(pair.key) && pair.key.range?.[0]) || offset;
+      if (atKey && i === path.length - 1) break;
       node = pair.value;
       if (isScalar(node) || isMap(node) || isSeq(node)) offset = node.range?.[0] ?? offset;
     } else if (isSeq(node) && typeof part === 'number') {
