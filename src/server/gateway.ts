@@ -44,9 +44,10 @@ export interface StartOptions {
   readonly logger?: Logger;
 }
 
-export function createLogger(config: LoadedConfig['config']): Logger {
+/** Logs go to stdout, or to log.file (relative to the config file's directory). */
+export function createLogger(config: LoadedConfig['config'], configDir: string): Logger {
   const destination = config.log.file
-    ? pino.destination({ dest: resolve(config.log.file), sync: false, mkdir: true })
+    ? pino.destination({ dest: resolve(configDir, config.log.file), sync: false, mkdir: true })
     : pino.destination({ dest: 1, sync: false });
   return pino(
     { level: config.log.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
@@ -56,7 +57,7 @@ export function createLogger(config: LoadedConfig['config']): Logger {
 
 export async function startGateway(loaded: LoadedConfig, options: StartOptions = {}): Promise<Gateway> {
   const config = loaded.config;
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? createLogger(config, loaded.dir);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const metrics = new GatewayMetrics();
   const onHealthChange = (upstream: string, target: string, healthy: boolean) => {

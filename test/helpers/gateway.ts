@@ -70,7 +70,12 @@ export interface TestGateway {
 /** Writes the YAML to a temp dir and starts a gateway from it, logging nowhere. */
 export async function startTestGateway(
   yaml: string,
-  options: { env?: NodeJS.ProcessEnv; watchConfig?: boolean; files?: Record<string, string> } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    watchConfig?: boolean;
+    files?: Record<string, string>;
+    configLogger?: boolean;
+  } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-gw-'));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
@@ -81,7 +86,7 @@ export async function startTestGateway(
   const gateway = await startGateway(loaded, {
     env,
     watchConfig: options.watchConfig ?? false,
-    logger: pino({ level: 'silent' }),
+    ...(options.configLogger ? {} : { logger: pino({ level: 'silent' }) }),
   });
   const first = gateway.listeners[0]!;
   const scheme = first.protocol === 'https' ? 'https' : 'http';
