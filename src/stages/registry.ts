@@ -1,6 +1,7 @@
 import type { StageDefinition } from './definition.js';
 import { ipFilterStage } from './ip-filter/index.js';
 import { rateLimitIdentityStage, rateLimitStage } from './rate-limit/index.js';
+import { wafStage } from './waf/index.js';
 
 /**
  * Every stage the gateway knows. Order here does not matter: the pipeline order is STAGE_ORDER
@@ -11,4 +12,5 @@ export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
   ipFilterStage,
   rateLimitStage,
   rateLimitIdentityStage,
+  wafStage,
 ];

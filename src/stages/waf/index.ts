@@ -4,6 +4,7 @@ import { ConfigError, type KeyPath } from '../../config/errors.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, respondProblem, type Stage, type Verdict } from '../../pipeline/stage.js';
 import { createAuditLog, openAuditFile } from '../../waf/audit-log/index.js';
+import { BASELINE_SECLANG } from '../../waf/baseline/rules.js';
 import { parseIdRanges } from '../../waf/engine/ranges.js';
 import type { TransactionObserver } from '../../waf/engine/transaction.js';
 import type { Interruption } from '../../waf/engine/types.js';
@@ -185,9 +186,6 @@ export function crsFiles(dir: string): string[] {
   return [setup, join(dir, 'rules', '*.conf')];
 }
 
-/** The baseline rule set used when no CRS is configured. */
-export const BASELINE_RULES = resolve(import.meta.dirname, '../../waf/baseline/baseline.conf');
-
 export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
   name: 'waf',
   global: { key: 'waf', schema: WafGlobalSchema },
@@ -198,7 +196,7 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(services.configDir, p));
     let files: string[];
     try {
-      files = g.crs ? crsFiles(abs(g.crs.dir)) : [BASELINE_RULES];
+      files = g.crs ? crsFiles(abs(g.crs.dir)) : [];
     } catch (error) {
       throw new ConfigError(['waf', 'crs', 'dir'], (error as Error).message);
     }
@@ -222,7 +220,7 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
       waf = createWaf({
         text: [
           prelude(g),
-          ...files.map((f) => `Include "${f}"`),
+          ...(g.crs ? files.map((f) => `Include "${f}"`) : [BASELINE_SECLANG]),
           ...(g.rules ?? []).map((f) => `Include "${abs(f)}"`),
           g.directives ?? '',
         ].join('\n'),

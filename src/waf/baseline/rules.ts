@@ -1,10 +1,11 @@
-# Portcullis baseline rules: a small SecLang rule set used when no OWASP CRS is configured.
-# It blocks the obvious (SQL injection and XSS through our @detectSQLi / @detectXSS, path
-# traversal, NUL bytes, unknown methods) with the same anomaly scoring CRS uses, so route
-# settings (paranoiaLevel, anomalyThreshold) mean the same thing. For real coverage install
-# OWASP CRS (Debian: apt install modsecurity-crs) and set waf.crs.dir.
-
-SecDefaultAction "phase:1,log,auditlog,pass"
+/**
+ * Portcullis baseline rules: a small SecLang rule set used when no OWASP CRS is configured.
+ * It blocks the obvious (SQL injection and XSS through our @detectSQLi / @detectXSS, path
+ * traversal, NUL bytes, unknown methods) with CRS-style anomaly scoring, so route settings
+ * (paranoiaLevel, anomalyThreshold) mean the same thing. Kept as a module, not a .conf file,
+ * so the build carries it. For real coverage install OWASP CRS and set waf.crs.dir.
+ */
+export const BASELINE_SECLANG = String.raw`SecDefaultAction "phase:1,log,auditlog,pass"
 SecDefaultAction "phase:2,log,auditlog,pass"
 
 SecRule &TX:inbound_anomaly_score_threshold "@eq 0" "id:9100001,phase:1,pass,nolog,setvar:tx.inbound_anomaly_score_threshold=5"
@@ -27,3 +28,4 @@ SecRule REQUEST_COOKIES|REQUEST_COOKIES_NAMES|REQUEST_HEADERS:User-Agent|REQUEST
 
 SecRule TX:blocking_inbound_anomaly_score "@ge %{tx.inbound_anomaly_score_threshold}" \
     "id:9100990,phase:2,deny,t:none,msg:'Inbound Anomaly Score Exceeded (Total Score: %{TX.BLOCKING_INBOUND_ANOMALY_SCORE})',tag:'baseline'"
+`;
