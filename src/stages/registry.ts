@@ -1,4 +1,6 @@
+import { corsStage } from './cors/index.js';
 import type { StageDefinition } from './definition.js';
+import { headersStage } from './headers/index.js';
 import { ipFilterStage } from './ip-filter/index.js';
 import { rateLimitIdentityStage, rateLimitStage } from './rate-limit/index.js';
 import { wafStage } from './waf/index.js';
@@ -13,4 +15,6 @@ export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
   rateLimitStage,
   rateLimitIdentityStage,
   wafStage,
+  corsStage,
+  headersStage,
 ];
