@@ -152,19 +152,32 @@ export function pgConfig(database: string, extra: Partial<PostgresStoreConfig> =
   };
 }
 
+/**
+ * The shared suite on PostgreSQL runs as the least-privileged app role created by db init, so
+ * it also proves the grants cover every store method. Raw inspection goes through the superuser.
+ */
 export const pgHarness: HarnessFactory = async () => {
-  const database = await createTestDatabase();
+  const database = uniqueName('pc_store');
+  const appRole = uniqueName('pc_app');
+  const ownerRole = uniqueName('pc_owner');
+  const dir = mkdtempSync(join(tmpdir(), 'pc-store-pg-'));
   const clock = new TestClock();
   const key = MasterKey.generate();
-  const config = pgConfig(database);
+  const config = pgConfig(database, {
+    user: appRole,
+    passwordFile: 'app.password',
+    owner: { user: ownerRole, passwordFile: 'owner.password' },
+  });
+  const { provisionPostgres } = await import('../../src/store/provision.js');
+  await provisionPostgres({ adminUrl: 'postgres://postgres@127.0.0.1:5432/postgres', config, configDir: dir });
   const open = (k: MasterKey) =>
     openStore(config, {
-      dataDir: tmpdir(),
-      configDir: tmpdir(),
+      dataDir: dir,
+      configDir: dir,
       logger: silentLogger,
       env: { PC_TEST_MK: k.encode() },
       clock: clock.now,
-      migrations: 'auto',
+      migrations: 'check',
     });
   const store = await open(key);
   const opened: SqlStore[] = [store];
@@ -180,6 +193,8 @@ export const pgHarness: HarnessFactory = async () => {
     async cleanup() {
       for (const s of opened) await s.close();
       await dropTestDatabase(database);
+      for (const role of [appRole, ownerRole]) await adminQuery('postgres', `DROP ROLE IF EXISTS ${role}`);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 };
