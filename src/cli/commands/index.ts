@@ -4,6 +4,7 @@ import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { versionCommand } from './version.js';
+import { wafCommand } from './waf.js';
 
 /** Every CLI command, in the order `portcullis --help` lists them. */
 export const STAGE_COMMANDS: readonly Command[] = [
@@ -11,5 +12,6 @@ export const STAGE_COMMANDS: readonly Command[] = [
   startCommand,
   checkCommand,
   bansCommand,
+  wafCommand,
   versionCommand,
 ];

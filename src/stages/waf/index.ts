@@ -178,12 +178,28 @@ SecRule MULTIPART_UNMATCHED_BOUNDARY "@eq 1" "id:200004,phase:2,t:none,log,deny,
 `;
 }
 
-/** The files CRS is made of, in load order: its setup file, then rules/*.conf. */
+/** Where Debian's modsecurity-crs package keeps the setup and exclusion files. */
+const DEBIAN_CRS_ETC = '/etc/modsecurity/crs';
+
+/**
+ * The files CRS is made of, in load order: its setup file, then rules/*.conf. Works with a CRS
+ * checkout or release (crs-setup.conf[.example] beside rules/) and with Debian's package
+ * (rules in /usr/share/modsecurity-crs, setup and exclusions in /etc/modsecurity/crs).
+ */
 export function crsFiles(dir: string): string[] {
-  const setup = ['crs-setup.conf', 'crs-setup.conf.example'].map((f) => join(dir, f)).find((f) => existsSync(f));
-  if (!setup) throw new Error(`no crs-setup.conf or crs-setup.conf.example in ${dir}`);
   if (!existsSync(join(dir, 'rules'))) throw new Error(`no rules/ directory in ${dir}`);
-  return [setup, join(dir, 'rules', '*.conf')];
+  const local = ['crs-setup.conf', 'crs-setup.conf.example'].map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (local) return [local, join(dir, 'rules', '*.conf')];
+  const debian = join(DEBIAN_CRS_ETC, 'crs-setup.conf');
+  if (!existsSync(debian))
+    throw new Error(`no crs-setup.conf or crs-setup.conf.example in ${dir} or ${DEBIAN_CRS_ETC}`);
+  const optional = (f: string) => (existsSync(join(DEBIAN_CRS_ETC, f)) ? [join(DEBIAN_CRS_ETC, f)] : []);
+  return [
+    debian,
+    ...optional('REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.conf'),
+    join(dir, 'rules', '*.conf'),
+    ...optional('RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf'),
+  ];
 }
 
 export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {

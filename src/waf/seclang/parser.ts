@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACTIONS } from '../actions/registry.js';
 import type { ActionEnv, RuleDraft } from '../actions/types.js';
@@ -104,9 +104,21 @@ class Parser {
     }
     const args = splitArguments(d.rest);
     switch (name) {
-      case 'include': {
+      case 'include':
+      case 'includeoptional': {
         if (depth >= MAX_INCLUDE_DEPTH) throw new Error('Include nested too deeply (a file includes itself?)');
-        for (const file of expandInclude(one(args, d.name), baseDir)) this.loadFile(file, depth + 1);
+        let files: string[];
+        try {
+          files = expandInclude(one(args, d.name), baseDir);
+        } catch (error) {
+          // Apache's IncludeOptional: a pattern that matches nothing is not an error.
+          if (name === 'includeoptional') return;
+          throw error;
+        }
+        for (const file of files) {
+          if (name === 'includeoptional' && !existsSync(file)) continue;
+          this.loadFile(file, depth + 1);
+        }
         return;
       }
       case 'secrule':
