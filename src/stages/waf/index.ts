@@ -247,6 +247,7 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
         { rules: waf.rules.ruleCount, ms: Math.round(performance.now() - started) },
         'waf: rules compiled',
       );
+      for (const warning of waf.rules.warnings) services.logger.warn(`waf: ${warning}`);
     } catch (error) {
       audit?.close();
       if (error instanceof SecLangError) throw new ConfigError(['waf'], error.message);

@@ -49,4 +49,6 @@ export interface RuleSet {
   /** Every rule with an id (chain starters), for lookups by id. */
   readonly byId: ReadonlyMap<number, Rule>;
   readonly ruleCount: number;
+  /** Load-time notes (rules kept but inert), for the start-up log. */
+  readonly warnings: readonly string[];
 }

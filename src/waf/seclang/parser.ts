@@ -7,6 +7,7 @@ import { defaultSettings, type EngineSettings, type RuleSet } from '../engine/ru
 import type { Rule, RuleOperator, RulePhase, VariableSelector } from '../engine/types.js';
 import { RULE_PHASES } from '../engine/types.js';
 import type { OperatorFactory } from '../operators/types.js';
+import { UNSUPPORTED } from '../operators/unsupported.js';
 import type { Transformation } from '../transformations/types.js';
 import { VARIABLES } from '../variables/registry.js';
 import { type ActionItem, parseActionList } from './actions.js';
@@ -29,6 +30,8 @@ export interface ParserRegistries {
   readonly operators: ReadonlyMap<string, OperatorFactory>;
   readonly transformations: ReadonlyMap<string, Transformation>;
 }
+
+const UNSUPPORTED_REASONS = new Map(UNSUPPORTED.map(([name, reason]) => [name.toLowerCase(), reason]));
 
 /** Deepest Include nesting accepted: a file including itself fails instead of looping. */
 const MAX_INCLUDE_DEPTH = 32;
@@ -69,6 +72,8 @@ class Parser {
   readonly #ids = new Map<number, RuleBuild>();
   #pendingChain: RuleBuild | undefined;
   readonly #env: ActionEnv;
+  readonly #warnings: string[] = [];
+  #where = '';
 
   constructor(registries: ParserRegistries) {
     for (const [name, f] of registries.operators) this.#operators.set(name.toLowerCase(), f);
@@ -88,6 +93,7 @@ class Parser {
 
   loadText(text: string, file: string, baseDir: string, depth: number): void {
     for (const d of splitDirectives(text, file)) {
+      this.#where = `${d.file}:${d.line}`;
       try {
         this.#directive(d, baseDir, depth);
       } catch (err) {
@@ -343,6 +349,14 @@ class Parser {
     }
     const factory = this.#operators.get(name.toLowerCase());
     if (!factory) throw new Error(`unknown operator @${name}`);
+    const reason = UNSUPPORTED_REASONS.get(name.toLowerCase());
+    if (reason !== undefined) {
+      // ModSecurity loads such rules and fails them at run time; CRS 3.3 (Debian) ships
+      // @geoLookup in REQUEST-910, used only when country blocking is configured. Load the rule
+      // as one that never matches and say so once at start-up, instead of refusing all of CRS.
+      this.#warnings.push(`${this.#where}: @${name} ${reason}; this rule never matches`);
+      return { name, argument, negated: false, impl: { evaluate: () => false } };
+    }
     const impl = factory(argument, { baseDir });
     return { name, argument, negated, impl };
   }
@@ -384,7 +398,7 @@ class Parser {
       byId.set(rule.id, rule);
       count++;
     }
-    return { settings: this.#settings, phases, byId, ruleCount: count };
+    return { settings: this.#settings, phases, byId, ruleCount: count, warnings: this.#warnings };
   }
 }
 
