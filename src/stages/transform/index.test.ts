@@ -7,7 +7,7 @@ import { makeContext } from '../../../test/openapi/context.js';
 import type { ResponseHead } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { createTransformStage, rewriteQuery, UNTOUCHED_METRIC, untouchedCounter } from './index.js';
-import { luhnValid, maskCardNumbers } from './mask.js';
+import { luhnValid, maskCardNumbers, maskDocument } from './mask.js';
 import { parsePointer, removeAt, setAt } from './pointer.js';
 import { type TransformRouteConfig, TransformRouteSchema } from './schema.js';
 
@@ -251,6 +251,38 @@ describe('transform: helpers', () => {
         const masked = maskCardNumbers(`pan ${pan} end`);
         assert.equal(masked, `pan ${'*'.repeat(pan.length - 4)}${pan.slice(-4)} end`);
       }),
+    );
+  });
+
+  test('after masking, no listed key anywhere keeps its value and no card number survives', () => {
+    const rules = { removeKeys: new Set(['ssn']), maskKeys: new Set(['password']), maskCards: true, mask: '****' };
+    const withSecrets = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.constant('card 4111-1111-1111-1111'),
+        fc.dictionary(fc.constantFrom('password', 'Password', 'SSN', 'ssn', 'name', 'x'), tie('node'), { maxKeys: 4 }),
+        fc.array(tie('node'), { maxLength: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(withSecrets, (doc) => {
+        const { value } = maskDocument(structuredClone(doc), rules);
+        const text = JSON.stringify(value);
+        assert.ok(!text.includes('4111-1111-1111-1111'));
+        const check = (v: unknown): void => {
+          if (Array.isArray(v)) v.forEach(check);
+          else if (v !== null && typeof v === 'object') {
+            for (const [k, inner] of Object.entries(v)) {
+              assert.notEqual(k.toLowerCase(), 'ssn');
+              if (k.toLowerCase() === 'password') assert.equal(inner, '****');
+              else check(inner);
+            }
+          }
+        };
+        check(value);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -509,3 +509,68 @@ describe('validate: property tests on the createPet body', () => {
     );
   });
 });
+
+describe('validate: bad input never throws', () => {
+  test('arbitrary query strings, headers and bodies always get a verdict', async () => {
+    const operations = ['listPets', 'createPet', 'placeOrder', 'searchPets', 'getPet', 'updatePet'];
+    const junkText = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.constantFrom(
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        'a[b',
+        'filter[',
+        'filter[]=1',
+        '__proto__[x]=1',
+        'constructor=1',
+        '=',
+        '&&&',
+      ),
+    );
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
+      fc.constantFrom(
+        '{"__proto__":1}',
+        '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+        '{"a":1,"a":1}',
+        '\ufeff{}',
+        '',
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...operations),
+        fc.array(fc.tuple(junkText, junkText), { maxLength: 6 }),
+        fc.option(body, { nil: undefined }),
+        fc.constantFrom(
+          'application/json',
+          'application/merge-patch+json',
+          'text/plain',
+          'application/json; charset=latin1',
+          'garbage',
+        ),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        async (operation, pairs, payload, type, cookie) => {
+          const stage = pets.stages.get(operation)!;
+          const query = pairs.map(([k, v]) => `${k}=${v}`).join('&');
+          const ctx = makeContext({
+            method: 'POST',
+            query,
+            params: { petId: pairs[0]?.[1] ?? PET_ID },
+            headers: { 'content-type': type, cookie, 'idempotency-key': cookie, 'x-request-deadline': cookie },
+            ...(payload !== undefined ? { body: payload } : {}),
+          });
+          const verdict = await run(stage, ctx);
+          assert.ok(verdict.kind === 'continue' || verdict.kind === 'respond');
+          if (verdict.kind === 'respond' && verdict.response.kind === 'problem') {
+            for (const item of verdict.response.errors ?? [])
+              assert.match(item.location, /^\/(query|path|header|cookie|body)(\/[A-Za-z0-9_.~*-]+)*$/);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
