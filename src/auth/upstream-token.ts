@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Identity } from '../pipeline/identity.js';
 
@@ -72,6 +73,7 @@ export class GatewayTokenSigner {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       // 'wx': never overwrite a key another instance wrote in the meantime.
       await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code !== 'EEXIST') throw e;

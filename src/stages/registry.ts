@@ -1,3 +1,5 @@
+import { authenticateDefinition } from './authn/index.js';
+import { authorizeDefinition } from './authz/index.js';
 import { corsStage } from './cors/index.js';
 import type { StageDefinition } from './definition.js';
 import { headersStage } from './headers/index.js';
@@ -14,6 +16,8 @@ export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
   ipFilterStage,
   rateLimitStage,
   rateLimitIdentityStage,
+  authenticateDefinition,
+  authorizeDefinition,
   wafStage,
   corsStage,
   headersStage,

@@ -166,7 +166,7 @@ describe('authenticate stage', () => {
         (e: unknown) =>
           e instanceof ConfigError &&
           e.path.join('.') === 'routes.0' &&
-          /neither "public: true" nor "auth"/.test(e.message),
+          /route has no authentication policy/.test(e.message),
       );
     });
 

@@ -206,7 +206,7 @@ function checkPolicyPresence(route: RouteSettings<RouteAuth>): void {
   if (!route.public && route.settings === undefined) {
     throw new ConfigError(
       route.path,
-      `route "${route.name}" has neither "public: true" nor "auth": every route must say who may call it`,
+      `route has no authentication policy: add \`auth\` (and \`allow\`) or mark it \`public: true\` (route "${route.name}", default deny)`,
     );
   }
   if (route.public && route.settings !== undefined) {
