@@ -90,10 +90,9 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
     } else if (c === 0x21) {
       // §13.2.5.42 markup declaration open state
       if (s.startsWith('--', i + 1)) {
-        const close = s.indexOf('-->', i + 3);
-        const end = close === -1 ? n : close;
+        const [end, next] = commentEnd(s, i + 3);
         if (visitor.comment(s.slice(i + 3, end), false)) return true;
-        i = close === -1 ? n : close + 3;
+        i = next;
       } else {
         const r = bogusComment(s, i + 1, visitor);
         if (r === STOPPED) return true;
@@ -110,6 +109,23 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
 }
 
 const STOPPED = -1;
+
+/**
+ * Where a comment whose body starts at `from` ends (§13.2.5.43-52): at `-->`, at `--!>`, or
+ * at once for `<!-->` and `<!--->`. Returns the end of the body and the index after the
+ * comment; each `>` is looked at once.
+ */
+function commentEnd(s: string, from: number): [number, number] {
+  if (s[from] === '>') return [from, from + 1];
+  if (s[from] === '-' && s[from + 1] === '>') return [from, from + 2];
+  let k = s.indexOf('>', from);
+  while (k !== -1) {
+    if (k - 2 >= from && s[k - 1] === '-' && s[k - 2] === '-') return [k - 2, k + 1];
+    if (k - 3 >= from && s[k - 1] === '!' && s[k - 2] === '-' && s[k - 3] === '-') return [k - 3, k + 1];
+    k = s.indexOf('>', k + 1);
+  }
+  return [s.length, s.length];
+}
 
 function endOfName(s: string, i: number): number {
   while (i < s.length) {

@@ -1,4 +1,4 @@
-import { HIGH_RISK_FUNCTIONS, type SqlTokenClass } from './sqli-keywords.js';
+import { FINGERPRINT_FUNCTIONS, HIGH_RISK_FUNCTIONS, type SqlTokenClass } from './sqli-keywords.js';
 import type { QuoteContext, SqlToken, SqlTokenizer } from './sqli-tokenizer.js';
 
 /**
@@ -56,6 +56,11 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
     }
     // Nesting depth does not change the statement's shape: `((((select` reads as `(select`.
     if ((token.cls === '(' || token.cls === ')') && prev?.cls === token.cls) continue;
+    // A PostgreSQL cast (`'1'::int`) keeps the shape of the value it casts.
+    if (token.cls === 'n' && prev?.cls === 'o' && prev.value === '::' && out.length >= 2) {
+      out.pop();
+      continue;
+    }
     if (token.cls === 'n' && prev?.cls === '.' && out.at(-2)?.cls === 'n') {
       out.pop();
       continue;
@@ -88,6 +93,8 @@ const COMPARISONS = new Set([
   'not rlike',
   'not in',
   'not between',
+  '@>',
+  '<@',
 ]);
 
 /** Procedures an attacker runs on SQL Server after `EXEC`: extended (`xp_`) and system (`sp_`) ones. */
@@ -151,7 +158,7 @@ const RULES: readonly Rule[] = [
   {
     // `' OR '1'='1`, `1 AND 1=2`, `') or ('a'='a`, `' and sleep(5)`, `' or 1--`
     technique: 'boolean predicate appended to the value',
-    shape: /^[s1]\)*&(?:[1snv]o|[1v][c&);]|s[c;]|f\(|\(+[1snvf(E])/,
+    shape: /^\(*[s1v]\)*&(?:[1snv]o|[1v][c&);]|s[c;]|f\(|\(+[1snvf(E])/,
     scope: 'any',
     also: (tokens) => connectedPredicateIsSql(tokens) && endsWithBareComment(tokens),
   },
@@ -210,6 +217,12 @@ const RULES: readonly Rule[] = [
     scope: 'any',
   },
   {
+    // `';SELECT p`: the literal closed, the statement ended, another begins.
+    technique: 'stacked query',
+    shape: /^s\)*;[ET]/,
+    scope: 'quoted',
+  },
+  {
     // `x(1);INSERT INTO`, `a; DROP TABLE`: a statement whose next token is SQL, anywhere.
     technique: 'stacked query',
     shape: /;(?:E[kvf(]|T)/,
@@ -247,6 +260,63 @@ const RULES: readonly Rule[] = [
     shape: /\(E(?:ok|f\(|v|[1n](?:,[1n])*k)/,
     scope: 'any',
     also: (tokens) => tokens.some(isSelect),
+  },
+  {
+    // `HOPE AND 8=3`, `(x) OR 'a'='a'`: a word, then a comparison of two literals, which is
+    // only ever written to make a condition constant.
+    technique: 'constant comparison appended to a word',
+    shape: /^\(*n\)*&\(*(?:1o1|sos|1os|so1)/,
+    scope: 'any',
+    also: (tokens) => {
+      const op = tokens.find((t, i) => t.cls === 'o' && i > 1);
+      return SYMBOLIC_COMPARISONS.has(op?.value ?? '');
+    },
+  },
+  {
+    // `SELECT a,b FROM t WHERE`, `select sin(1),2 from bar limit`: a query with its clauses.
+    technique: 'SELECT statement as the value',
+    shape: /^\(*E[^k;]*kn[kB]/,
+    scope: 'any',
+    also: (tokens) => {
+      const first = tokens.findIndex((t) => t.cls === 'k');
+      const second = tokens[first + 2];
+      return (
+        isSelect(tokens.find((t) => t.cls === 'E')) &&
+        tokens[first]?.value === 'from' &&
+        (second?.cls === 'B' || second?.value === 'where')
+      );
+    },
+  },
+  {
+    // `LENGTH(load_file('/etc/passwd'))`, `1 and 0<benchmark(5,md5(1))`: a delay, file or
+    // extraction call anywhere in the window, with SQL arguments.
+    technique: 'high-risk SQL function call',
+    shape: /f\((?:\)|[1sv](?:[),o]|$)|[f(Ev]|$)/,
+    scope: 'any',
+    also: (tokens) =>
+      tokens.some((t, i) => t.cls === 'f' && HIGH_RISK_FUNCTIONS.has(t.value) && tokens[i + 1]?.cls === '('),
+  },
+  {
+    // `ascii(substring(version() from 1))`, `' and user()='root`: server reconnaissance.
+    technique: 'server fingerprinting call',
+    shape: /(?:^|[(o&,Ek])f\(\)/,
+    scope: 'any',
+    also: (tokens) =>
+      tokens.some(
+        (t, i) =>
+          t.cls === 'f' &&
+          FINGERPRINT_FUNCTIONS.has(t.value) &&
+          tokens[i + 1]?.cls === '(' &&
+          tokens[i + 2]?.cls === ')',
+      ),
+  },
+  {
+    // `' select @@version`, `' select(...)`: SQL Server runs a statement placed right after the
+    // literal with no separator.
+    technique: 'statement after closing the literal',
+    shape: /^s\)*E[vf(]/,
+    scope: 'quoted',
+    also: (tokens) => isSelect(tokens.find((t) => t.cls === 'E')),
   },
   {
     // `(load_file(`, `sleep(`, `extractvalue(` at the start of the value.

@@ -108,6 +108,16 @@ export const HIGH_RISK_FUNCTIONS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/**
+ * Functions that report on the server or session (`version()`, `user()`): called with no
+ * arguments, they only make sense as reconnaissance.
+ */
+export const FINGERPRINT_FUNCTIONS: ReadonlySet<string> = new Set(
+  'version database schema user current_user session_user system_user db_name user_name host_name current_database sqlite_version'.split(
+    ' ',
+  ),
+);
+
 /** Words that merge with the next word into one token, and the class of the pair. */
 export const SQL_WORD_PAIRS: ReadonlyMap<string, { readonly next: ReadonlySet<string>; readonly cls: SqlTokenClass }> =
   new Map([

@@ -22,7 +22,8 @@ export interface SqlToken {
 const MAX_WORD_LOOKUP = 40;
 
 const OPERATORS_3 = new Set(['<=>', '->>']);
-const OPERATORS_2 = new Set(['<>', '<=', '>=', '!=', '!<', '!>', '<<', '>>', ':=', '::', '->', '==']);
+// `@>` and `<@` are PostgreSQL containment (arrays, JSON, ranges).
+const OPERATORS_2 = new Set(['<>', '<=', '>=', '!=', '!<', '!>', '<<', '>>', ':=', '::', '->', '==', '@>', '<@']);
 const LOGIC_2 = new Set(['&&', '||']);
 const OPERATORS_1 = new Set(['=', '<', '>', '+', '-', '*', '/', '%', '^', '|', '&', '~', '!']);
 const PUNCTUATION: ReadonlyMap<string, SqlTokenClass> = new Map<string, SqlTokenClass>([
@@ -123,6 +124,10 @@ export class SqlTokenizer {
       this.#inExecutableComment = false;
       this.#pos = start + 2;
       return null;
+    }
+    if (ch === '@' && s[start + 1] === '>') {
+      this.#pos = start + 2;
+      return { cls: 'o', value: '@>', closed: true };
     }
     if (ch === '@') return this.#variable(start);
     if (isDigit(c) || (ch === '.' && isDigit(s.charCodeAt(start + 1)))) return this.#number(start);
@@ -306,7 +311,7 @@ export class SqlTokenizer {
     const s = this.#s;
     const second = s[start + 1];
     // Only pairs that can begin a longer operator need the lookups below.
-    if (second !== undefined && '<>!=-:|&'.includes(ch) && '<>=!:|&'.includes(second)) {
+    if (second !== undefined && '<>!=-:|&'.includes(ch) && '<>=!:|&@'.includes(second)) {
       const three = s.slice(start, start + 3);
       if (OPERATORS_3.has(three)) {
         this.#pos = start + 3;

@@ -197,6 +197,28 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('<a href="#top">up</a>').matched, false);
   });
 
+  test('reconnaissance calls need SQL around them', () => {
+    assert.equal(explainSQLi('ascii(substring(version() from 1 for 1))')?.technique, 'server fingerprinting call');
+    assert.equal(detectSQLi('const v = await version();').matched, false);
+  });
+
+  test('high-risk calls anywhere in the window, with SQL arguments', () => {
+    assert.equal(detectSQLi("LENGTH(load_file('/etc/passwd'))").matched, true);
+    assert.equal(detectSQLi('sleep (8 hours) a night').matched, false);
+  });
+
+  test('a constant comparison after a word', () => {
+    assert.equal(detectSQLi('HOPE AND 8=3').matched, true);
+    assert.equal(detectSQLi('Tom and Jerry').matched, false);
+    assert.equal(detectSQLi("(x) OR 'a'='a'").matched, true);
+  });
+
+  test('SELECT with FROM and a clause', () => {
+    assert.equal(detectSQLi('select a,b from bar where').matched, true);
+    assert.equal(detectSQLi('SELECT id FROM users ORDER BY 1').matched, true);
+    assert.equal(detectSQLi('Select one from the list where you live').matched, false);
+  });
+
   test('bytes above 0x7f are word characters', () => {
     assert.equal(detectSQLi("caf\xe9' or 1=1").matched, true);
     assert.equal(detectSQLi('caf\xe9 cr\xe8me').matched, false);

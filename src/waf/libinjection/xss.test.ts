@@ -56,6 +56,18 @@ describe('HTML tokenizer', () => {
     assert.deepEqual(events('no quote x=1', 'attr-double'), []);
   });
 
+  test('comments end at -->, --!>, or at once for <!--> and <!--->', () => {
+    assert.deepEqual(events('<!-- a --!><b><!--><i><!---><u><!-- x > y -->'), [
+      'comment: a ',
+      '<b>',
+      'comment:',
+      '<i>',
+      'comment:',
+      '<u>',
+      'comment: x > y ',
+    ]);
+  });
+
   test('unterminated constructs end at the end of input', () => {
     assert.deepEqual(events('<img src="x'), ['<img>', 'src=x']);
     assert.deepEqual(events('<!-- open'), ['comment: open']);
@@ -95,6 +107,27 @@ describe('detectXSS', () => {
     assert.equal(detectXSS('<p style="color: red; margin: 0">'), false);
     assert.equal(detectXSS('<p style="x:exp/**/ression(1)">'), true);
     assert.equal(detectXSS('<p style="behavior: url(x.htc)">'), true);
+  });
+
+  test('a script URL after leading spaces written as character references', () => {
+    assert.equal(detectXSS('<a href="&#32;javascript:alert(1)">'), true);
+    assert.equal(detectXSS('<a href="&#x20;&#9;javascript:alert(1)">'), true);
+  });
+
+  test('SVG animation retargeting an event handler or a link', () => {
+    assert.equal(detectXSS('<set attributeName="onmouseover" to="alert(1)"/>'), true);
+    assert.equal(detectXSS('<animate attributeName="xlink:href" values="x"/>'), true);
+    assert.equal(detectXSS('<animate attributeName="opacity" values="0;1"/>'), false);
+  });
+
+  test('DTD internal subsets and IE data binding', () => {
+    assert.equal(detectXSS('<!DOCTYPE x [<!ENTITY a "b">]>'), true);
+    assert.equal(detectXSS('<!DOCTYPE html>'), false);
+    assert.equal(detectXSS('<div dataformatas="html" datasrc="#x">'), true);
+  });
+
+  test('a comment closed by --!> does not hide what follows', () => {
+    assert.equal(detectXSS('<!-- x --!><img src=x onerror=alert(1)>'), true);
   });
 
   test('conditional comments and xmlns', () => {

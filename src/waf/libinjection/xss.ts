@@ -101,7 +101,20 @@ function localName(name: string): string {
  */
 function urlScheme(value: string): { scheme: string; rest: number } | undefined {
   let i = 0;
-  while (i < value.length && value.charCodeAt(i) <= 0x20) i++;
+  for (;;) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20) {
+      i++;
+      continue;
+    }
+    // `&#32;javascript:` is a space once the attribute value is decoded.
+    const ref = c === 0x26 ? characterReference(value, i + 1) : undefined;
+    if (ref !== undefined && ref.code <= 0x20) {
+      i = ref.end;
+      continue;
+    }
+    break;
+  }
   if (value[i] === '`') i++;
   let scheme = '';
   while (i < value.length && scheme.length <= MAX_SCHEME) {
@@ -234,6 +247,14 @@ const VERDICT: HtmlVisitor = {
     if (lower === 'xmlns' || lower.startsWith('xmlns:')) return true;
     if (lower === 'style') return isActiveCss(value);
     if (lower === 'srcdoc') return value.includes('<');
+    // SVG animation can set any attribute: `<set attributeName=onmouseover to=alert(1)>`,
+    // or retarget a link, whose new value then comes from `to` / `values`.
+    if (lower === 'attributename') {
+      const target = value.trim().toLowerCase();
+      return target.startsWith('on') || target === 'href' || target === 'xlink:href';
+    }
+    // IE data binding renders the bound field as HTML.
+    if (lower === 'dataformatas') return value.trim().toLowerCase() === 'html';
     if (URL_ATTRIBUTES.has(lower) || URL_ATTRIBUTES.has(localName(name))) return isActiveUrl(value);
     return false;
   },
@@ -241,7 +262,18 @@ const VERDICT: HtmlVisitor = {
     const head = text.slice(0, MAX_SCHEME).toLowerCase();
     // IE conditional comments (`<!--[if IE]>`, `<![if ...]>`) are parsed as markup by IE;
     // `<?import>` binds an HTC behaviour, `<?xml-stylesheet>` applies XSLT in XML documents.
-    if (bogus) return head.startsWith('[if') || head.startsWith('?import') || head.startsWith('?xml-stylesheet');
+    // A DTD internal subset (`<!DOCTYPE x [`, `<!ENTITY`, `<!ATTLIST`) declares entities and
+    // default attributes (xmlns, on*) for the XML parser.
+    if (bogus) {
+      return (
+        head.startsWith('[if') ||
+        head.startsWith('?import') ||
+        head.startsWith('?xml-stylesheet') ||
+        head.startsWith('entity') ||
+        head.startsWith('attlist') ||
+        (head.startsWith('doctype') && text.includes('['))
+      );
+    }
     return head.trimStart().startsWith('[if');
   },
 };
