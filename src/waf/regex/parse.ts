@@ -232,7 +232,12 @@ class Parser {
     if (this.#eat('>')) this.#fail('atomic groups are not supported (not RE2-compatible)');
     if (this.#eat('|')) this.#fail('branch reset groups are not supported');
     if (this.#eat('P=')) return this.#namedBackref(')');
-    if (this.#peek() === 'R' || this.#peek() === '&' || this.#eat('P>') || /[0-9+-]/.test(this.#peek() ?? ''))
+    if (
+      this.#peek() === 'R' ||
+      this.#peek() === '&' ||
+      this.#eat('P>') ||
+      /^[+-]?\d/.test(this.#src.slice(this.#pos, this.#pos + 2))
+    )
       this.#fail('recursion and subroutine calls are not supported');
     const named = this.#eat('P<') || this.#eat('<') ? '>' : this.#eat("'") ? "'" : null;
     if (named !== null) {
