@@ -16,7 +16,8 @@ export interface StoreTarget {
 
 export const TARGET_HELP = `Choosing the database (first match wins):
   --db FILE                 a SQLite file (master key default: master.key beside it)
-  --url postgres://...      a PostgreSQL database, with --ca FILE [--server-name NAME] or --insecure
+  --url postgres://...      a PostgreSQL database, with --ca FILE [--server-name NAME] or --insecure;
+                            --password-file FILE, --owner-user NAME, --owner-password-file FILE
   --master-key-file FILE    master key for --db / --url (or --master-key-env NAME)
   --config FILE             the store section of a Portcullis config (default ./portcullis.yaml)`;
 
@@ -51,6 +52,9 @@ const VALUE_FLAGS = new Set([
   '--type',
   '--after',
   '--data-dir',
+  '--password-file',
+  '--owner-user',
+  '--owner-password-file',
 ]);
 
 /** Positional arguments (sub-command first), skipping flags and their values. */
@@ -99,10 +103,19 @@ export async function resolveTarget(argv: readonly string[], io: CliIO): Promise
     const ca = flag(argv, '--ca');
     const serverName = flag(argv, '--server-name');
     const insecure = argv.includes('--insecure');
+    const passwordFile = flag(argv, '--password-file');
+    const ownerUser = flag(argv, '--owner-user');
+    const ownerPasswordFile = flag(argv, '--owner-password-file');
+    const owner = {
+      ...(ownerUser ? { user: ownerUser } : {}),
+      ...(ownerPasswordFile ? { passwordFile: resolve(io.cwd, ownerPasswordFile) } : {}),
+    };
     return {
       config: {
         driver: 'postgres',
         url,
+        ...(passwordFile ? { passwordFile: resolve(io.cwd, passwordFile) } : {}),
+        ...(Object.keys(owner).length > 0 ? { owner } : {}),
         tls: {
           ...(ca ? { ca: resolve(io.cwd, ca) } : {}),
           ...(serverName ? { serverName } : {}),
