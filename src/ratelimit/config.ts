@@ -101,7 +101,7 @@ export interface ResolvedRateLimitConfig {
 
 export const RATE_LIMIT_DEFAULTS = {
   keyPrefix: 'portcullis:',
-  timeoutMs: 50,
+  timeoutMs: 100,
   // ASVS 16.5.2 / SECURITY-REQUIREMENTS R-5: a store outage must not switch limits off.
   onStoreFailure: 'closed',
   maxKeys: 100_000,

@@ -65,7 +65,11 @@ describe('examples/ratelimit.yaml with RATE_LIMIT_STORE=redis: two gateways shar
   const gateways: TestGateway[] = [];
   before(async () => {
     upstream = await startUpstream();
-    const yaml = EXAMPLE.replace('keyPrefix: "portcullis:example:"', `keyPrefix: "${prefix}"`);
+    // A generous timeout: this checks sharing, not latency, on a machine that may be busy.
+    const yaml = EXAMPLE.replace('keyPrefix: "portcullis:example:"', `keyPrefix: "${prefix}"`).replace(
+      'timeoutMs: 100',
+      'timeoutMs: 2000',
+    );
     const env = { PORT: '0', UPSTREAM: upstream.url, RATE_LIMIT_STORE: 'redis', REDIS_URL };
     gateways.push(await startTestGateway(yaml, { env }), await startTestGateway(yaml, { env }));
   });
@@ -82,12 +86,14 @@ describe('examples/ratelimit.yaml with RATE_LIMIT_STORE=redis: two gateways shar
   test('130 requests alternating between two gateways: exactly 100 admitted', async () => {
     const startMinute = Math.floor(Date.now() / 60_000);
     let admitted = 0;
+    const statuses: number[] = [];
     for (let i = 0; i < 130; i++) {
       const response = await fetch(`${gateways[i % 2]!.url}/limited`);
       await response.arrayBuffer();
+      statuses.push(response.status);
       if (response.status === 200) admitted++;
-      else assert.equal(response.status, 429);
     }
+    assert.deepEqual([...new Set(statuses)].sort(), [200, 429], `statuses ${statuses.join(',')}`);
     if (Math.floor(Date.now() / 60_000) === startMinute) assert.equal(admitted, 100);
     else assert.ok(admitted >= 100 && admitted < 200, `admitted ${admitted} across a minute boundary`);
   });
