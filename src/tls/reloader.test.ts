@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -52,7 +52,7 @@ function setup(pair: PemPair) {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   writeFileSync(certPath, pair.certPem);
-  writeFileSync(keyPath, pair.keyPem);
+  writeFileSync(keyPath, pair.keyPem, { mode: 0o600 });
   return { dir, certPath, keyPath };
 }
 
@@ -228,5 +228,23 @@ describe('createCertificateReloader', () => {
     const quiet = capture();
     createCertificateReloader({ ...fresh, logger: quiet.logger, watch: false, onReload: () => {} }).close();
     assert.equal(quiet.lines.filter((line) => line.level === 40).length, 0);
+  });
+});
+
+describe('private key file permissions', () => {
+  test('a key readable by other users is reported, a 0600 key is not', async (t) => {
+    if (process.platform === 'win32') return t.skip('POSIX file modes only');
+    const { certPath, keyPath } = setup(await generateDevCertificate());
+    chmodSync(keyPath, 0o644);
+    const loose = capture();
+    createCertificateReloader({ certPath, keyPath, logger: loose.logger, watch: false, onReload: () => {} }).close();
+    const warning = loose.lines.find((line) => line.msg.includes('readable by other users'));
+    assert.ok(warning);
+    assert.equal(warning.mode, '644');
+
+    chmodSync(keyPath, 0o600);
+    const tight = capture();
+    createCertificateReloader({ certPath, keyPath, logger: tight.logger, watch: false, onReload: () => {} }).close();
+    assert.equal(tight.lines.filter((line) => line.level >= 40).length, 0);
   });
 });

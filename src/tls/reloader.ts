@@ -84,6 +84,7 @@ class FileCertificateReloader implements CertificateReloader {
     this.#digest = digestOf(contents);
     this.#statSignature = this.#statNowSync();
     this.#warnIfExpiring();
+    this.#warnIfKeyExposed();
 
     // Watch the directories, not the files: an atomic rename (and the Kubernetes ..data symlink
     // swap) replaces the inode, after which a watch on the old file reports nothing.
@@ -149,6 +150,7 @@ class FileCertificateReloader implements CertificateReloader {
     );
     this.#lastExpiryWarning = 0;
     this.#warnIfExpiring();
+    this.#warnIfKeyExposed();
     try {
       this.#options.onReload(update);
     } catch (error) {
@@ -235,6 +237,23 @@ class FileCertificateReloader implements CertificateReloader {
         return `${s.ino}:${s.size}:${s.mtimeMs}`;
       })
       .join('|');
+  }
+
+  // ASVS 13.3.1: key material readable only by the service account. A warning, not a refusal:
+  // containers often mount secrets 0644 under a dedicated user, which is acceptable there.
+  #warnIfKeyExposed(): void {
+    if (process.platform === 'win32') return;
+    try {
+      const mode = statSync(this.#options.keyPath).mode;
+      if ((mode & 0o077) !== 0) {
+        this.#options.logger.warn(
+          { keyPath: this.#options.keyPath, mode: (mode & 0o777).toString(8) },
+          'TLS private key file is readable by other users; chmod 600 it',
+        );
+      }
+    } catch {
+      // Unreadable metadata is not a reason to refuse a key that was just read successfully.
+    }
   }
 
   #warnIfExpiring(): void {
