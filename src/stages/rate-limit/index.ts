@@ -225,13 +225,21 @@ export const rateLimitStage: StageDefinition<RateLimitGlobal, RouteRateLimit, Ra
 
 /**
  * Route limits keyed by who the caller is (subject, API key, client, CEL, plan): after the
- * authenticate stage. It reads the same route key `rateLimit`; configuration errors are
- * reported once, by 'rate-limit'.
+ * authenticate stage. It reads the same route key `rateLimit`; configuration errors (global or
+ * per route) are reported once, by 'rate-limit'.
  */
-export const rateLimitIdentityStage: StageDefinition<unknown, unknown, RateLimitShared> = {
+export const rateLimitIdentityStage: StageDefinition<unknown, unknown, RateLimitShared | undefined> = {
   name: 'rate-limit-identity',
-  setup: (_global, services) => setupShared(services),
+  async setup(_global, services) {
+    try {
+      return await setupShared(services);
+    } catch (error) {
+      if (error instanceof ConfigError) return undefined;
+      throw error;
+    }
+  },
   create(route, shared) {
+    if (shared === undefined) return undefined;
     const settings = route.route['rateLimit'] as RouteRateLimit | undefined;
     let limits: CompiledLimit[];
     try {
@@ -242,5 +250,5 @@ export const rateLimitIdentityStage: StageDefinition<unknown, unknown, RateLimit
     }
     return limits.length === 0 ? undefined : createRateLimitStage('rate-limit-identity', limits, shared.abuse);
   },
-  dispose: (shared) => shared.release(),
+  dispose: async (shared) => shared?.release(),
 };
