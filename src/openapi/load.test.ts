@@ -34,6 +34,7 @@ describe('loadOpenApiRoutes', () => {
       'pets.deletePet DELETE /api/pets/:petId',
       'pets.updatePet PATCH /api/pets/:petId',
       'pets.uploadPhoto POST /api/pets/:petId/photos',
+      'pets.requestAdoption POST /api/pets/:petId/adoptions',
       'pets.placeOrder POST /api/orders',
       'pets.searchPets GET /api/search',
       'pets.health GET /api/health',

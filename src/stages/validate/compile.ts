@@ -7,7 +7,7 @@ import type { ProblemItem } from '../../errors/problem.js';
 import { type ConvertOptions, convertSchema, isPlainObject, type JsonSchema } from '../../openapi/convert.js';
 import { isJsonMediaType, type JsonLimits } from '../../openapi/json.js';
 import { isPinnedSchema } from '../../openapi/pinned.js';
-import { type ParameterPlan, planParameter } from './params.js';
+import { type ParameterPlan, planParameter, typesOf } from './params.js';
 import {
   PARAMETER_LOCATIONS,
   type ParameterLocation,
@@ -65,6 +65,8 @@ export interface MediaRule {
   /** Lower-case media range from the description: application/json, application/*, *\/*. */
   readonly range: string;
   readonly json: boolean;
+  /** application/x-www-form-urlencoded with a schema: field name -> how to type its text. */
+  readonly form: ReadonlyMap<string, { readonly types: readonly string[]; readonly array: boolean }> | undefined;
   readonly schema: JsonSchema | undefined;
   readonly validate: ValidateFunction | undefined;
 }
@@ -166,11 +168,15 @@ export function compileOperation(
     Object.entries(content).map(([type, media]): MediaRule => {
       const range = type.split(';')[0]!.trim().toLowerCase();
       const json = isJsonMediaType(range);
+      const isForm = range === FORM_TYPE;
       const schema =
-        json && media.schema !== undefined ? convert(media.schema, options, [...path, type, 'schema']) : undefined;
+        (json || isForm) && media.schema !== undefined
+          ? convert(media.schema, options, [...path, type, 'schema'])
+          : undefined;
       return {
         range,
         json,
+        form: isForm && schema !== undefined ? formFields(schema) : undefined,
         schema,
         validate: schema === undefined ? undefined : compile(schema, [...path, type, 'schema']),
       };
@@ -214,6 +220,20 @@ export function compileOperation(
     maxBodyBytes: pick('maxBodyBytes'),
     maxResponseBytes: pick('maxResponseBytes'),
   };
+}
+
+export const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** OpenAPI 3.1 §4.8.15: form fields are the schema's properties, each typed by its own schema. */
+function formFields(schema: JsonSchema): Map<string, { types: readonly string[]; array: boolean }> {
+  const fields = new Map<string, { types: readonly string[]; array: boolean }>();
+  if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return fields;
+  for (const [name, sub] of Object.entries(schema.properties)) {
+    const types = typesOf(sub as JsonSchema);
+    const array = types.includes('array');
+    fields.set(name, { types: array && isPlainObject(sub) ? typesOf(sub.items as JsonSchema) : types, array });
+  }
+  return fields;
 }
 
 /** The argument names a parameter puts on the wire whose values its schema pins. */

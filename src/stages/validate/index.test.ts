@@ -307,6 +307,48 @@ describe('validate: request bodies', () => {
   });
 });
 
+describe('validate: urlencoded forms', () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const adopt = (body: string) =>
+    check('requestAdoption', { method: 'POST', params: { petId: PET_ID }, headers: form, body });
+
+  test('a valid form passes; repeated fields only where the schema says array', async () => {
+    const ok = await adopt(
+      'adopterName=Siobhan+O%27Connor&homeType=flat&otherPets=2&visitDates=2026-12-01&visitDates=2026-12-02&agreed=true',
+    );
+    assert.equal(ok.verdict.kind, 'continue');
+    assert.deepEqual([...(ok.ctx.state.get(WAF_HINTS) as WafHints).body].sort(), [
+      '/agreed',
+      '/homeType',
+      '/otherPets',
+      '/visitDates/0',
+      '/visitDates/1',
+    ]);
+    assertRefused(
+      (await adopt('adopterName=a&adopterName=b&homeType=flat&agreed=true')).verdict,
+      '/body/adopterName',
+      'duplicate',
+    );
+  });
+
+  test('types, enums, required and unknown fields', async () => {
+    const p = problem((await adopt('adopterName=&homeType=castle&otherPets=many&agreed=false&isAdmin=1')).verdict);
+    const got = new Set(p.errors.map((e) => `${e.location} ${e.rule}`));
+    for (const want of [
+      '/body/adopterName minLength',
+      '/body/homeType enum',
+      '/body/otherPets type',
+      '/body/agreed const',
+      '/body additionalProperties',
+    ]) {
+      assert.ok(got.has(want), `missing ${want} in ${[...got].join(', ')}`);
+    }
+    assertRefused((await adopt('homeType=flat&agreed=true')).verdict, '/body/adopterName', 'required');
+    assertRefused((await adopt('adopterName=%E0%A4%A')).verdict, '/body', 'encoding');
+    assertRefused((await adopt('__proto__=1')).verdict, '/body', 'forbiddenKey');
+  });
+});
+
 describe('validate: WAF hints', () => {
   test('pinned values are listed, free text is not', async () => {
     const { verdict, ctx } = await check('createPet', {

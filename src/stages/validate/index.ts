@@ -8,11 +8,13 @@
  *
  * Each validated request leaves WafHints in ctx.state so the WAF can skip pinned values.
  */
+
+import { isUtf8 } from 'node:buffer';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from '../../config/errors.js';
 import type { ProblemItem } from '../../errors/problem.js';
 import type { JsonSchema } from '../../openapi/convert.js';
-import { parseStrictJsonBytes } from '../../openapi/json.js';
+import { escapePointerToken, parseStrictJsonBytes } from '../../openapi/json.js';
 import { collectPinnedPointers } from '../../openapi/pinned.js';
 import type { RequestContext, ResponseHead } from '../../pipeline/context.js';
 import { CONTINUE, respondProblem, type Stage, type Verdict } from '../../pipeline/stage.js';
@@ -29,7 +31,7 @@ import {
   sanitizePointer,
   toProblemItems,
 } from './compile.js';
-import { parseCookies, parseQuery, readParameters } from './params.js';
+import { coerce, parseCookies, parseQuery, readParameters } from './params.js';
 import {
   type ValidationGlobalConfig,
   ValidationGlobalSchema,
@@ -170,7 +172,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
         const pinned = (where: string) => op.locations.find((l) => l.in === where)?.pinned ?? EMPTY;
         ctx.state.set(WAF_HINTS, new RequestHints(pinned('path'), pinned('query'), headerHints, pinned('cookie')));
       }
-      if (body.kind === 'json') ctx.state.set(PENDING_BODY, body.rule);
+      if (body.kind === 'parsed') ctx.state.set(PENDING_BODY, body.rule);
       return CONTINUE;
     },
 
@@ -188,11 +190,11 @@ export function createValidateStage(op: CompiledOperation): Stage {
       if (bytes.length === 0) {
         return op.body?.required ? invalid([{ location: '/body', rule: 'required' }], 'empty body') : CONTINUE;
       }
-      const parsed = parseStrictJsonBytes(bytes, op.limits);
+      const parsed = rule.form ? readForm(bytes, rule.form) : parseStrictJsonBytes(bytes, op.limits);
       if (!parsed.ok)
         return invalid(
           [{ location: `/body${sanitizePointer(parsed.location)}`, rule: parsed.rule }],
-          `body JSON ${parsed.rule}`,
+          `body ${parsed.rule}`,
         );
       const validate = rule.validate;
       if (validate && !validate(parsed.value)) {
@@ -231,7 +233,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
 
 type BodyHead =
   | { readonly kind: 'none' }
-  | { readonly kind: 'json'; readonly rule: MediaRule }
+  | { readonly kind: 'parsed'; readonly rule: MediaRule }
   | { readonly kind: 'error'; readonly error: ProblemItem }
   | { readonly kind: 'verdict'; readonly verdict: Verdict };
 
@@ -258,14 +260,15 @@ function checkBodyHead(ctx: RequestContext, op: CompiledOperation): BodyHead {
   if (rule === undefined || contentType === undefined) return unsupported;
   // RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
-  if (rule.json && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return unsupported;
+  if ((rule.json || rule.form) && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    return unsupported;
   if (length !== undefined && length > op.maxBodyBytes) {
     return {
       kind: 'verdict',
       verdict: respondProblem('too_large', 'PC_ERR_BODY_TOO_LARGE', { reason: 'declared length exceeds maxBodyBytes' }),
     };
   }
-  return rule.json ? { kind: 'json', rule } : { kind: 'none' };
+  return rule.json || rule.form ? { kind: 'parsed', rule } : { kind: 'none' };
 }
 
 function responseRuleFor(op: CompiledOperation, head: ResponseHead): MediaRule | undefined {
@@ -280,4 +283,26 @@ function responseRuleFor(op: CompiledOperation, head: ResponseHead): MediaRule |
   // Detect mode must not add buffering to streamed answers: only a declared, bounded length.
   const length = Number(head.headers['content-length']);
   return Number.isInteger(length) && length <= op.maxResponseBytes ? rule : undefined;
+}
+
+/**
+ * A urlencoded form as an object for the schema: repeated fields only where the schema says
+ * array (anything else given twice is parameter pollution), text typed by each field's schema.
+ */
+function readForm(
+  bytes: Buffer,
+  fields: NonNullable<MediaRule['form']>,
+): { ok: true; value: unknown } | { ok: false; rule: string; location: string } {
+  if (!isUtf8(bytes)) return { ok: false, rule: 'encoding', location: '' };
+  const pairs = parseQuery(bytes.toString('utf8'));
+  if (pairs === undefined) return { ok: false, rule: 'encoding', location: '' };
+  const out: Record<string, unknown> = {};
+  for (const [name, list] of pairs) {
+    if (name === '__proto__' || name === 'constructor') return { ok: false, rule: 'forbiddenKey', location: '' };
+    const field = fields.get(name);
+    if (field?.array) out[name] = list.map((v) => coerce(v, field.types));
+    else if (list.length > 1) return { ok: false, rule: 'duplicate', location: `/${escapePointerToken(name)}` };
+    else out[name] = coerce(list[0]!, field?.types ?? []);
+  }
+  return { ok: true, value: out };
 }

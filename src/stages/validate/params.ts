@@ -62,7 +62,7 @@ export function planParameter(param: ParameterConfig, schema: JsonSchema): Param
   };
 }
 
-function typesOf(schema: JsonSchema | undefined): string[] {
+export function typesOf(schema: JsonSchema | undefined): string[] {
   if (!isPlainObject(schema)) return [];
   if (typeof schema.type === 'string') return [schema.type];
   if (Array.isArray(schema.type)) return schema.type.filter((t): t is string => typeof t === 'string');
