@@ -236,7 +236,9 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
       waf = createWaf({
         text: [
           prelude(g),
-          ...(g.crs ? files.map((f) => `Include "${f}"`) : [BASELINE_SECLANG]),
+          ...(g.crs
+            ? [`Include "${files[0]}"`, g.setup ?? '', ...files.slice(1).map((f) => `Include "${f}"`)]
+            : [g.setup ?? '', BASELINE_SECLANG]),
           ...(g.rules ?? []).map((f) => `Include "${abs(f)}"`),
           g.directives ?? '',
         ].join('\n'),

@@ -43,6 +43,12 @@ export const WafGlobalSchema = Type.Object(
         maxItems: 100,
       }),
     ),
+    setup: Type.Optional(
+      Type.String({
+        maxLength: 1_000_000,
+        description: 'inline SecLang appended to the CRS setup file: loaded before the CRS rules (tx.* settings)',
+      }),
+    ),
     directives: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'inline SecLang, loaded last' })),
     mode: Type.Optional(Mode),
     paranoiaLevel: Type.Optional(Paranoia),

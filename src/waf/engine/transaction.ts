@@ -95,6 +95,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #currentRule: Rule | undefined;
   #matchedData = '';
   #loggingDone = false;
+  #ruleTextExpanded = false;
   capturing = false;
 
   constructor(
@@ -391,10 +392,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const def = VARIABLES.get(variable);
     if (!def) return '';
     if (def.kind === 'scalar') return def.read(this) ?? '';
-    const entries = def.read(this);
-    if (key === undefined) return entries[0]?.value ?? '';
+    if (key === undefined) return def.read(this)[0]?.value ?? '';
+    if (def.lookup) return def.lookup(this, key)[0]?.value ?? '';
     const lower = key.toLowerCase();
-    for (const e of entries) if (e.key.toLowerCase() === lower) return e.value;
+    for (const e of def.read(this)) if (e.key.toLowerCase() === lower) return e.value;
     return '';
   }
 
@@ -541,14 +542,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (matchedVars.size > 0) matchedVars.clear();
     this.#currentMatches = [];
     this.#currentRule = rule;
+    // RULE is rewritten in place for every rule; msg and logdata are expanded only when the
+    // rule matches (#expandRuleText), since hundreds of rules run per request and few match.
     const ruleCol = this.#collections.get('RULE')!;
-    ruleCol.clear();
-    ruleCol.add('id', String(rule.id));
-    if (rule.rev !== undefined) ruleCol.add('rev', rule.rev);
-    if (rule.severity !== undefined) ruleCol.add('severity', String(rule.severity));
-    if (rule.ver !== undefined) ruleCol.add('ver', rule.ver);
-    if (rule.msg !== undefined) ruleCol.add('msg', this.expandMacros(rule.msg));
-    if (rule.logdata !== undefined) ruleCol.add('logdata', this.expandMacros(rule.logdata));
+    ruleCol.set('id', rule.idText);
+    ruleCol.set('rev', rule.rev ?? '');
+    ruleCol.set('severity', rule.severity === undefined ? '' : String(rule.severity));
+    ruleCol.set('ver', rule.ver ?? '');
+    ruleCol.set('msg', '');
+    ruleCol.set('logdata', '');
+    this.#ruleTextExpanded = false;
     let member: Rule | undefined = rule;
     while (member) {
       if (!this.#evaluateOne(member, rule)) {
@@ -571,18 +574,37 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const op = rule.operator;
     let matched = false;
     for (const target of this.#collectTargets(rule, starter)) {
-      const candidates = rule.multiMatch ? this.#transformAll(rule, target.value) : [this.#transform(rule, target)];
-      for (const value of candidates) {
-        this.#matchedData = value;
-        const hit = op.impl.evaluate(this, value) !== op.negated;
-        if (!hit) continue;
+      if (!rule.multiMatch) {
+        const value = this.#transform(rule, target);
+        if (op.impl.evaluate(this, value) === op.negated) continue;
         matched = true;
-        this.#recordMatch(rule, target, value);
-        this.#runActions(rule);
+        this.#onValueMatched(rule, starter, target, value);
+        continue;
+      }
+      for (const value of this.#transformAll(rule, target.value)) {
+        if (op.impl.evaluate(this, value) === op.negated) continue;
+        matched = true;
+        this.#onValueMatched(rule, starter, target, value);
         break;
       }
     }
     return matched;
+  }
+
+  #onValueMatched(rule: Rule, starter: Rule, target: TargetValue, value: string): void {
+    this.#recordMatch(rule, target, value);
+    if (!this.#ruleTextExpanded) this.#expandRuleText(starter);
+    this.#runActions(rule);
+  }
+
+  /** %{rule.msg} and %{rule.logdata} for actions that run at match time. */
+  #expandRuleText(rule: Rule): void {
+    this.#ruleTextExpanded = true;
+    const ruleCol = this.#collections.get('RULE')!;
+    if (rule.msg !== undefined && rule.msg.includes('%{rule.')) ruleCol.set('msg', rule.msg);
+    else if (rule.msg !== undefined) ruleCol.set('msg', this.expandMacros(rule.msg));
+    if (rule.logdata !== undefined && !rule.logdata.includes('%{rule.'))
+      ruleCol.set('logdata', this.expandMacros(rule.logdata));
   }
 
   #runActions(rule: Rule): void {
@@ -668,7 +690,9 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         continue;
       }
       let count = 0;
-      for (const e of def.read(this)) {
+      const entries =
+        sel.key !== undefined && def.lookup && sel.name !== 'XML' ? def.lookup(this, sel.key) : def.read(this);
+      for (const e of entries) {
         if (sel.key !== undefined && !keyMatches(sel.name, sel.key, e.key)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
         if (this.#excluded(rule, starter, sel.name, e.key)) continue;

@@ -79,6 +79,8 @@ export interface Rule {
   readonly id: number;
   /** The id printed for chain members: their starter's. */
   readonly logId: number;
+  /** `id` as text, for RULE:id and %{rule.id}. */
+  readonly idText: string;
   readonly phase: RulePhase;
   readonly file: string;
   readonly line: number;

@@ -429,6 +429,7 @@ function toRule(
   return Object.freeze({
     id,
     logId,
+    idText: String(logId),
     phase,
     file: b.file,
     line: b.line,

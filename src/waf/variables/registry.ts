@@ -12,12 +12,18 @@ export interface VariableSource {
  */
 export type VariableDefinition =
   | { readonly kind: 'scalar'; read(src: VariableSource): string | undefined }
-  | { readonly kind: 'collection'; read(src: VariableSource): readonly CollectionEntry[] };
+  | {
+      readonly kind: 'collection';
+      read(src: VariableSource): readonly CollectionEntry[];
+      /** The entries under one key, through the collection's index (TX:x, REQUEST_HEADERS:Host). */
+      lookup?(src: VariableSource, key: string): readonly CollectionEntry[];
+    };
 
 const scalar = (name: string): VariableDefinition => ({ kind: 'scalar', read: (src) => src.scalar(name) });
 const stored = (name: string): VariableDefinition => ({
   kind: 'collection',
   read: (src) => src.collection(name)?.entries() ?? [],
+  lookup: (src, key) => src.collection(name)?.getAll(key) ?? [],
 });
 /** `X_NAMES`: the keys of collection X, each as key and value (ModSecurity: ARGS_NAMES...). */
 const namesOf = (...names: string[]): VariableDefinition => ({
@@ -34,6 +40,11 @@ const unionOf = (...names: string[]): VariableDefinition => ({
   read: (src) => {
     const out: CollectionEntry[] = [];
     for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
+    return out;
+  },
+  lookup: (src, key) => {
+    const out: CollectionEntry[] = [];
+    for (const name of names) for (const e of src.collection(name)?.getAll(key) ?? []) out.push(e);
     return out;
   },
 });
