@@ -64,6 +64,7 @@ export class SqlStore implements Store {
   #key: MasterKey;
   #pepper: Buffer | undefined;
   #closed = false;
+  #housekeeping: NodeJS.Timeout | undefined;
 
   constructor(db: Db, key: MasterKey, now: () => number) {
     this.#db = db;
@@ -161,9 +162,37 @@ export class SqlStore implements Store {
     return count;
   }
 
+  /** Deletes expired sessions, bans and OIDC models now; returns how many rows went. */
+  async purgeExpired(): Promise<number> {
+    const counts = await Promise.all([
+      this.sessions.deleteExpired(),
+      this.bans.deleteExpired(),
+      this.oidc.deleteExpired(),
+    ]);
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Purges expired rows every `intervalMs` (unref'd: never keeps the process alive). Failures
+   * are logged and retried on the next tick; close() stops it.
+   */
+  startHousekeeping(logger: Logger, intervalMs = 10 * 60_000): void {
+    if (this.#housekeeping || this.#closed) return;
+    this.#housekeeping = setInterval(() => {
+      this.purgeExpired().then(
+        (removed) => {
+          if (removed > 0) logger.debug({ removed }, 'store: expired rows purged');
+        },
+        (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'store: purge failed'),
+      );
+    }, intervalMs);
+    this.#housekeeping.unref();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#housekeeping);
     this.#pepper?.fill(0);
     await this.#db.close();
   }

@@ -317,6 +317,19 @@ export function storeSuite(engine: string, factory: HarnessFactory, skip: string
       assert.equal(await store.bans.delete('user:42'), true);
     });
 
+    test('purgeExpired removes expired sessions, bans and OIDC models only', async () => {
+      const { store, clock } = h;
+      await store.sessions.create('purge-old', { userId: 'p', expiresAt: clock.t + 10 });
+      await store.sessions.create('purge-new', { userId: 'p', expiresAt: clock.t + 100_000 });
+      await store.bans.put({ key: 'purge:old', reason: 'x', until: clock.t + 10 });
+      await store.oidc.upsert({ model: 'AccessToken', id: 'purge-old', payload: {}, expiresAt: clock.t + 10 });
+      clock.advance(11);
+      assert.equal(await store.purgeExpired(), 3);
+      assert.ok(await store.sessions.get('purge-new'));
+      assert.equal(await store.purgeExpired(), 0);
+      await store.sessions.delete('purge-new');
+    });
+
     test('audit: concurrent appends form one valid chain', async () => {
       const { store } = h;
       const first = await store.audit.append({
