@@ -67,7 +67,7 @@ describe('graceful shutdown', () => {
       })),
     );
     // In flight means arrived: wait until all 20 are being handled.
-    for (let i = 0; i < 100 && gw.gateway.current().inflight < 20; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && gw.gateway.current().inflight < 20; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(gw.gateway.current().inflight, 20);
     const closing = gw.close();
     const results = await Promise.all(all);
