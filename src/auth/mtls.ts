@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import type { Identity } from '../pipeline/identity.js';
 
@@ -6,6 +7,11 @@ export type SubjectSource = 'san-uri' | 'san-dns' | 'san-email' | 'cn';
 export interface MtlsOptions {
   /** SHA-256 fingerprints (hex, colons optional) of the CAs whose clients this route accepts. */
   readonly caFingerprints: readonly string[];
+  /**
+   * The pinned CA certificates themselves, when known: lets us check issuance from the leaf
+   * alone (the TLS layer may hand over the leaf without its chain).
+   */
+  readonly caCertificates?: readonly X509Certificate[];
   /** Where the subject comes from, tried in order. */
   readonly subjectFrom: readonly SubjectSource[];
   /** Roles given to every certificate-authenticated client (a machine identity has no user record). */
@@ -28,7 +34,12 @@ export function normaliseFingerprint(fp: string): string {
 export function identityFromCertificate(cert: PeerCertificate | undefined, options: MtlsOptions): MtlsResult {
   if (!cert?.raw || cert.raw.length === 0) return { ok: false, reason: 'no_certificate' };
   const pinned = new Set(options.caFingerprints.map(normaliseFingerprint));
-  if (!chainHasPinned(cert as DetailedPeerCertificate, pinned)) return { ok: false, reason: 'ca_not_pinned' };
+  if (
+    !chainHasPinned(cert as DetailedPeerCertificate, pinned) &&
+    !issuedByPinned(cert, options.caCertificates ?? [], pinned)
+  ) {
+    return { ok: false, reason: 'ca_not_pinned' };
+  }
   const subject = pickSubject(cert, options.subjectFrom);
   if (subject === undefined) return { ok: false, reason: 'no_subject' };
   return {
@@ -58,6 +69,26 @@ function chainHasPinned(cert: DetailedPeerCertificate, pinned: ReadonlySet<strin
     current = current.issuerCertificate;
   }
   return false;
+}
+
+/** The leaf's signature verifies under a pinned CA certificate's key (RFC 5280 §6.1.3 (a)(1), one step). */
+function issuedByPinned(cert: PeerCertificate, cas: readonly X509Certificate[], pinned: ReadonlySet<string>): boolean {
+  if (cas.length === 0) return false;
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert.raw);
+  } catch {
+    return false;
+  }
+  return cas.some(
+    (ca) => pinned.has(normaliseFingerprint(ca.fingerprint256)) && leaf.checkIssued(ca) && leaf.verify(ca.publicKey),
+  );
+}
+
+/** Every certificate in a PEM bundle. */
+export function readPemBundle(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => new X509Certificate(block));
 }
 
 function pickSubject(cert: PeerCertificate, sources: readonly SubjectSource[]): string | undefined {

@@ -107,9 +107,15 @@ export const AuthenticationSchema = Type.Object(
     mtls: Type.Optional(
       Type.Object(
         {
-          caFingerprints: Type.Array(Type.String({ pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }), {
-            minItems: 1,
-          }),
+          caFingerprints: Type.Optional(
+            Type.Array(Type.String({ pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }), { minItems: 1 }),
+          ),
+          caFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'PEM bundle of the CAs to pin (all, unless caFingerprints narrows)',
+            }),
+          ),
           subjectFrom: Type.Optional(
             Type.Array(
               Type.Union([

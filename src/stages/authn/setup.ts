@@ -1,10 +1,12 @@
+import type { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiKeyHasher, type ApiKeyRepository, ApiKeyVerifier, hmacHasher } from '../../auth/api-key.js';
 import { BasicAuthenticator, type LoginLimiter, type PasswordVerifier } from '../../auth/basic.js';
 import { Introspector } from '../../auth/introspection.js';
 import { createKeySource, type IssuerConfig } from '../../auth/jwt/issuer.js';
 import { JwtVerifier, type TrustedIssuer } from '../../auth/jwt/verifier.js';
-import type { MtlsOptions } from '../../auth/mtls.js';
+import { type MtlsOptions, readPemBundle } from '../../auth/mtls.js';
 import {
   followBus,
   MemoryRevocationBus,
@@ -192,6 +194,24 @@ export async function setupAuthentication(
       ...(up.audience !== undefined ? { audience: up.audience } : {}),
     });
   }
+  let caCertificates: X509Certificate[] = [];
+  if (config.mtls) {
+    const mtlsPath = [...PATH, 'mtls'];
+    if (config.mtls.caFile === undefined && config.mtls.caFingerprints === undefined) {
+      throw new ConfigError(mtlsPath, 'give caFile (the CA certificates) and/or caFingerprints');
+    }
+    if (config.mtls.caFile !== undefined) {
+      const file = isAbsolute(config.mtls.caFile)
+        ? config.mtls.caFile
+        : resolve(services.configDir, config.mtls.caFile);
+      try {
+        caCertificates = readPemBundle(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw new ConfigError([...mtlsPath, 'caFile'], `cannot read the CA bundle: ${(error as Error).message}`);
+      }
+      if (caCertificates.length === 0) throw new ConfigError([...mtlsPath, 'caFile'], 'no certificate in the file');
+    }
+  }
   const apiKeyHeader = (config.apiKeys?.header ?? 'x-api-key').toLowerCase();
   const upstream: UpstreamSettings = {
     header,
@@ -228,7 +248,8 @@ export async function setupAuthentication(
     },
     mtls: config.mtls
       ? {
-          caFingerprints: config.mtls.caFingerprints,
+          caFingerprints: config.mtls.caFingerprints ?? caCertificates.map((c) => c.fingerprint256),
+          caCertificates,
           subjectFrom: config.mtls.subjectFrom ?? ['san-uri', 'san-dns', 'san-email', 'cn'],
           ...(config.mtls.roles ? { roles: config.mtls.roles } : {}),
         }
