@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
 import type { Services } from '../stages/definition.js';
 import { type BanManager, MemoryBanManager, RedisBanManager } from './bans.js';
 import { type RateLimitGlobal, type ResolvedRateLimitConfig, resolveRateLimitConfig } from './config.js';
@@ -59,11 +60,26 @@ export async function releaseAbuseServices(services: Services): Promise<void> {
   await holder.redis?.quit().catch(() => holder.redis?.disconnect());
 }
 
+const STORE_FAILURES_METRIC = 'portcullis_ratelimit_store_unavailable_total';
+
+/** One counter per registry, so a configuration reload reuses it. */
+function storeFailures(registry: Registry): Counter<'policy'> {
+  const existing = registry.getSingleMetric(STORE_FAILURES_METRIC);
+  if (existing) return existing as Counter<'policy'>;
+  return new Counter({
+    name: STORE_FAILURES_METRIC,
+    help: 'Rate-limit decisions the shared store could not make; policy closed answered 503, open limited locally',
+    labelNames: ['policy'],
+    registers: [registry],
+  });
+}
+
 async function build(services: Services, holder: Holder): Promise<AbuseServices> {
   const config = resolveRateLimitConfig(services.config['rateLimit'] as RateLimitGlobal | undefined);
   const logger = services.logger;
   let result: AbuseServices;
   if (config.store === 'redis' && config.redis) {
+    const failures = storeFailures(services.metrics);
     const client = await openRedis(config.redis, logger);
     holder.redis = client;
     const bans = new RedisBanManager(client, config.bans, {
@@ -79,6 +95,7 @@ async function build(services: Services, holder: Holder): Promise<AbuseServices>
         onStoreFailure: config.onStoreFailure,
         fallbackMaxKeys: config.maxKeys,
         logger,
+        onStoreUnavailable: () => failures.inc({ policy: config.onStoreFailure }),
       }),
       bans,
       loginThrottle: new LoginThrottle(config.login, {

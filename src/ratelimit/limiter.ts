@@ -22,6 +22,8 @@ export interface RateLimiterOptions {
   /** Size of the local fallback used under the 'open' policy. */
   readonly fallbackMaxKeys: number;
   readonly logger?: Logger;
+  /** Called for every decision the shared store could not make (for a metric). */
+  readonly onStoreUnavailable?: () => void;
 }
 
 /** The store plus its failure policy: what the rate-limit stages call once per request. */
@@ -30,12 +32,14 @@ export class RateLimiter {
   readonly #policy: FailurePolicy;
   readonly #fallback: MemoryStore | undefined;
   readonly #logger: Logger | undefined;
+  readonly #onUnavailable: (() => void) | undefined;
   #degraded = false;
 
   constructor(options: RateLimiterOptions) {
     this.#store = options.store;
     this.#policy = options.onStoreFailure;
     this.#logger = options.logger;
+    this.#onUnavailable = options.onStoreUnavailable;
     this.#fallback =
       options.store.kind === 'memory' || options.onStoreFailure === 'closed'
         ? undefined
@@ -68,6 +72,7 @@ export class RateLimiter {
   }
 
   #failed(requests: readonly LimitRequest[], error: StoreUnavailableError | undefined): LimiterAnswer {
+    this.#onUnavailable?.();
     if (!this.#degraded) {
       this.#degraded = true;
       const cause = error?.cause instanceof Error ? error.cause.message : 'not connected';

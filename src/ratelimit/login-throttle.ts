@@ -50,7 +50,7 @@ interface Counter {
 }
 
 interface CounterBackend {
-  get(keys: readonly string[]): Promise<(Counter | undefined)[]>;
+  get(keys: readonly string[], now: number): Promise<(Counter | undefined)[]>;
   fail(keys: readonly string[], now: number, ttlMs: number): Promise<void>;
   clear(key: string): Promise<void>;
 }
@@ -109,8 +109,8 @@ export class LoginThrottle {
 
   async check(account: string, ip: string): Promise<LoginCheck> {
     const keys = this.#keys(account, ip);
-    const counters = await this.#use((backend) => backend.get(keys));
     const now = this.#now();
+    const counters = await this.#use((backend) => backend.get(keys, now));
     let wait = 0;
     counters.forEach((counter, i) => {
       if (counter === undefined || now - counter.last >= this.#policy.resetAfterMs) return;
@@ -141,8 +141,7 @@ class MemoryCounters implements CounterBackend {
     this.#max = max;
   }
 
-  async get(keys: readonly string[]): Promise<(Counter | undefined)[]> {
-    const now = Date.now();
+  async get(keys: readonly string[], now: number): Promise<(Counter | undefined)[]> {
     return keys.map((key) => {
       const found = this.#map.get(key);
       return found !== undefined && found.expires > now ? found : undefined;
@@ -152,9 +151,9 @@ class MemoryCounters implements CounterBackend {
   async fail(keys: readonly string[], now: number, ttlMs: number): Promise<void> {
     for (const key of keys) {
       const found = this.#map.get(key);
-      const failures = found !== undefined && found.expires > Date.now() ? found.failures + 1 : 1;
+      const failures = found !== undefined && found.expires > now ? found.failures + 1 : 1;
       this.#map.delete(key);
-      this.#map.set(key, { failures, last: now, expires: Date.now() + ttlMs });
+      this.#map.set(key, { failures, last: now, expires: now + ttlMs });
     }
     while (this.#map.size > this.#max) {
       const first = this.#map.keys().next();

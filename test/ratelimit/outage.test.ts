@@ -71,10 +71,12 @@ describe('Redis outage mid-run', { skip }, () => {
       fallbackMaxKeys: 1000,
       logger,
     });
+    let unavailable = 0;
     const closed = new RateLimiter({
       store: new RedisStore(closedClient, settings.keyPrefix),
       onStoreFailure: 'closed',
       fallbackMaxKeys: 1000,
+      onStoreUnavailable: () => unavailable++,
     });
     const spec = limitSpec('gcra', 5, 3_600_000);
     let slowest = 0;
@@ -103,7 +105,9 @@ describe('Redis outage mid-run', { skip }, () => {
       degraded.map((a) => a.kind === 'decided' && a.outcomes[0]!.allowed),
       [true, true, true, true, true, false, false],
     );
+    const before = unavailable;
     assert.equal((await decide(closed, 'k')).kind, 'unavailable');
+    assert.equal(unavailable, before + 1);
     assert.ok(slowest < 250, `slowest decision ${slowest.toFixed(1)} ms with timeoutMs 100`);
 
     // Restart on the same port; both clients must reconnect on their own.
