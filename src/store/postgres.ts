@@ -51,7 +51,9 @@ export function mapPgError(error: unknown): unknown {
   const message = typeof e.message === 'string' ? e.message : String(error);
   if (code === '23505')
     return new StoreError('PC_STORE_CONFLICT', 'a record with this key already exists', { cause: error });
-  if (TLS_ERROR_CODES.has(code) || /does not support SSL|SSL connection|certificate/i.test(message)) {
+  // A five-character SQLSTATE means the server answered: never a TLS failure, whatever the text.
+  const fromServer = /^[0-9A-Z]{5}$/.test(code);
+  if (TLS_ERROR_CODES.has(code) || (!fromServer && /does not support SSL|SSL connection|certificate/i.test(message))) {
     return new StoreError('PC_STORE_TLS', `PostgreSQL TLS verification failed: ${message}`, { cause: error });
   }
   if (

@@ -38,11 +38,6 @@ export class SqliteDb implements Db {
     this.#db = db;
   }
 
-  /** The underlying handle, for the online backup API only. */
-  get handle(): Database.Database {
-    return this.#db;
-  }
-
   #prepare(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
@@ -63,10 +58,8 @@ export class SqliteDb implements Db {
   #runSync(sql: string, params?: readonly SqlValue[]): number {
     try {
       const statement = this.#prepare(sql);
-      if (statement.reader) {
-        statement.all(...bind(params));
-        return 0;
-      }
+      // UPDATE ... RETURNING is a reader in better-sqlite3: count the rows it returned.
+      if (statement.reader) return statement.all(...bind(params)).length;
       return statement.run(...bind(params)).changes;
     } catch (error) {
       throw mapError(error);
