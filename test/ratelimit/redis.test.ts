@@ -47,14 +47,37 @@ describe('Redis store (shared Redis)', { skip }, () => {
     }
   });
 
-  test('keys carry a hash tag around the bucket identity and expire', async () => {
+  test('the Lua twins refill and report retry times like the pure functions', async () => {
     const store = new RedisStore(client, prefix);
+    const gcra = limitSpec('gcra', 2, 400);
+    const take = async (key: string, spec: typeof gcra) => (await store.decide([{ key, spec }]))[0]!;
+    assert.equal((await take('refill', gcra)).allowed, true);
+    assert.equal((await take('refill', gcra)).allowed, true);
+    const refused = await take('refill', gcra);
+    assert.equal(refused.allowed, false);
+    // Emission interval 200 ms: the retry time is at most that, and honest.
+    assert.ok(refused.retryAfterUs > 0 && refused.retryAfterUs <= 200_000, `${refused.retryAfterUs}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(refused.retryAfterUs / 1000) + 5));
+    assert.equal((await take('refill', gcra)).allowed, true);
+
+    const sliding = limitSpec('sliding-window', 3, 300);
+    let outcome = await take('window', sliding);
+    while (outcome.allowed) outcome = await take('window', sliding);
+    // Refused within the window: the retry time never points past the end of the next window.
+    assert.ok(outcome.retryAfterUs > 0 && outcome.retryAfterUs <= 600_000, `${outcome.retryAfterUs}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(outcome.retryAfterUs / 1000) + 5));
+    assert.equal((await take('window', sliding)).allowed, true);
+  });
+
+  test('keys carry a hash tag around the bucket identity and expire', async () => {
+    const own = `${prefix}tags:`;
+    const store = new RedisStore(client, own);
     await store.decide([{ key: 'r:route#0:203.0.113.5', spec: limitSpec('gcra', 10, 1000) }]);
     await store.decide([{ key: 'n:x:{brace}', spec: limitSpec('sliding-window', 10, 1000) }]);
-    const keys = (await client.keys(`${prefix}rl:*`)).filter((k) => !k.includes('fresh-'));
+    const keys = await client.keys(`${own}*`);
     assert.equal(keys.length, 2, keys.join());
-    assert.ok(keys.includes(`${prefix}rl:g:{r:route#0:203.0.113.5}`), keys.join());
-    const hashed = keys.find((k) => k.startsWith(`${prefix}rl:w:`))!;
+    assert.ok(keys.includes(`${own}rl:g:{r:route#0:203.0.113.5}`), keys.join());
+    const hashed = keys.find((k) => k.startsWith(`${own}rl:w:`))!;
     // A value with braces is hashed so the tag stays well formed.
     assert.match(hashed, /^[^{}]*\{[A-Za-z0-9_-]{32}\}$/);
     for (const key of keys) {
