@@ -96,6 +96,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #matchedData = '';
   #loggingDone = false;
   #ruleTextExpanded = false;
+  #ruleMsg = '';
+  #ruleLogdata = '';
   capturing = false;
 
   constructor(
@@ -114,7 +116,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     for (const name of ['TX', 'ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS']) {
       this.#collections.set(name, new KeyedCollection());
     }
-    for (const name of ['MATCHED_VARS', 'RULE', 'ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
+    for (const name of ['MATCHED_VARS', 'ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
       this.#collections.set(name, new KeyedCollection());
     }
     for (const name of ['XML', 'MULTIPART_PART_HEADERS', 'MULTIPART_NAME', 'MULTIPART_FILENAME', 'GEO']) {
@@ -381,6 +383,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   collection(name: string): KeyedCollection | undefined {
+    if (name === 'RULE') return this.#ruleCollection();
     return this.#collections.get(name);
   }
 
@@ -389,6 +392,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #resolveMacro(variable: string, key: string | undefined): string {
+    if (variable === 'RULE') return this.#ruleField(key ?? 'id');
     const def = VARIABLES.get(variable);
     if (!def) return '';
     if (def.kind === 'scalar') return def.read(this) ?? '';
@@ -542,15 +546,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (matchedVars.size > 0) matchedVars.clear();
     this.#currentMatches = [];
     this.#currentRule = rule;
-    // RULE is rewritten in place for every rule; msg and logdata are expanded only when the
-    // rule matches (#expandRuleText), since hundreds of rules run per request and few match.
-    const ruleCol = this.#collections.get('RULE')!;
-    ruleCol.set('id', rule.idText);
-    ruleCol.set('rev', rule.rev ?? '');
-    ruleCol.set('severity', rule.severity === undefined ? '' : String(rule.severity));
-    ruleCol.set('ver', rule.ver ?? '');
-    ruleCol.set('msg', '');
-    ruleCol.set('logdata', '');
+    // RULE (%{rule.id}, %{rule.msg}...) is read from the current rule on demand (#ruleField);
+    // msg and logdata are expanded only once the rule matches, since hundreds of rules run per
+    // request and few match.
+    this.#ruleMsg = '';
+    this.#ruleLogdata = '';
     this.#ruleTextExpanded = false;
     let member: Rule | undefined = rule;
     while (member) {
@@ -600,11 +600,39 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   /** %{rule.msg} and %{rule.logdata} for actions that run at match time. */
   #expandRuleText(rule: Rule): void {
     this.#ruleTextExpanded = true;
-    const ruleCol = this.#collections.get('RULE')!;
-    if (rule.msg !== undefined && rule.msg.includes('%{rule.')) ruleCol.set('msg', rule.msg);
-    else if (rule.msg !== undefined) ruleCol.set('msg', this.expandMacros(rule.msg));
-    if (rule.logdata !== undefined && !rule.logdata.includes('%{rule.'))
-      ruleCol.set('logdata', this.expandMacros(rule.logdata));
+    // A msg that refers to RULE itself would recurse; it is kept as written.
+    if (rule.msg !== undefined) this.#ruleMsg = /%\{rule\./i.test(rule.msg) ? rule.msg : this.expandMacros(rule.msg);
+    if (rule.logdata !== undefined && !/%\{rule\./i.test(rule.logdata))
+      this.#ruleLogdata = this.expandMacros(rule.logdata);
+  }
+
+  /** One field of the RULE collection, for the rule being evaluated. */
+  #ruleField(key: string): string {
+    const rule = this.#currentRule;
+    if (!rule) return '';
+    switch (key.toLowerCase()) {
+      case 'id':
+        return rule.idText;
+      case 'rev':
+        return rule.rev ?? '';
+      case 'ver':
+        return rule.ver ?? '';
+      case 'severity':
+        return rule.severity === undefined ? '' : String(rule.severity);
+      case 'msg':
+        return this.#ruleMsg;
+      case 'logdata':
+        return this.#ruleLogdata;
+      default:
+        return '';
+    }
+  }
+
+  /** RULE as a collection, for the rare rule that targets it. */
+  #ruleCollection(): KeyedCollection {
+    const c = new KeyedCollection();
+    for (const k of ['id', 'rev', 'ver', 'severity', 'msg', 'logdata']) c.add(k, this.#ruleField(k));
+    return c;
   }
 
   #runActions(rule: Rule): void {
@@ -627,11 +655,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #onRuleMatched(rule: Rule, phase: RulePhase): void {
-    const ruleCol = this.#collections.get('RULE')!;
     const msg = rule.msg !== undefined ? this.expandMacros(rule.msg) : '';
     const data = rule.logdata !== undefined ? this.expandMacros(rule.logdata) : '';
-    ruleCol.set('msg', msg);
-    ruleCol.set('logdata', data);
+    this.#ruleMsg = msg;
+    this.#ruleLogdata = data;
     const d = rule.disruptive;
     const disruptive = d !== undefined && d.kind !== 'pass' && d.kind !== 'allow';
     const match: MatchedRule = {
