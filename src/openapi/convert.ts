@@ -18,7 +18,15 @@ export interface ConvertOptions {
   readonly closeObjects: boolean;
   /** Formats Ajv knows; any other is an annotation only, as JSON Schema 2020-12 §7.2 allows. */
   readonly knownFormats: ReadonlySet<string>;
+  /**
+   * Where `#/components/schemas/...` references left by a recursive document point once the
+   * components are registered in Ajv (e.g. `pc:components:1:request#/$defs`). Without it such a
+   * reference is an error.
+   */
+  readonly componentsBase?: string;
 }
+
+const COMPONENT_REF = '#/components/schemas/';
 
 export type JsonSchema = boolean | { [key: string]: unknown };
 
@@ -58,6 +66,15 @@ function convert(schema: unknown, options: ConvertOptions, isBranch: boolean, se
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(source)) {
     if (DROPPED.has(key) || key.startsWith('x-')) continue;
+    if (key === '$ref') {
+      // Only the back-edges of recursive schemas survive dereferencing (json-schema-ref-parser
+      // with circular: 'ignore'); everything else was inlined.
+      if (typeof value !== 'string' || !value.startsWith(COMPONENT_REF) || options.componentsBase === undefined) {
+        throw new TypeError(`unresolved $ref ${JSON.stringify(value)}`);
+      }
+      out.$ref = `${options.componentsBase}/${value.slice(COMPONENT_REF.length)}`;
+      continue;
+    }
     if (SUBSCHEMA_MAPS.includes(key) && isPlainObject(value)) {
       const converted: Record<string, JsonSchema> = {};
       for (const [name, sub] of Object.entries(value)) {

@@ -109,29 +109,41 @@ describe('loadOpenApiRoutes', () => {
     });
   });
 
-  const failures: [string, unknown, RegExp][] = [
-    ['swagger 2', { swagger: '2.0', paths: {} }, /not an OpenAPI 3\.0\/3\.1 document/],
-    ['no operations', { openapi: '3.0.0', paths: {} }, /describes no operations/],
-    [
-      'recursive schema',
-      {
-        openapi: '3.0.0',
-        paths: {
-          '/n': {
-            get: {
-              responses: {
-                '200': {
-                  description: 'x',
-                  content: { 'application/json': { schema: { $ref: '#/components/schemas/N' } } },
-                },
-              },
+  test('recursive schemas keep their components for Ajv to resolve', async () => {
+    const name = spec('tree.json', {
+      openapi: '3.0.3',
+      paths: {
+        '/categories': {
+          post: {
+            operationId: 'addCategory',
+            requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Category' } } } },
+            responses: ok,
+          },
+        },
+      },
+      components: {
+        schemas: {
+          Category: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', maxLength: 20 },
+              children: { type: 'array', items: { $ref: '#/components/schemas/Category' } },
             },
           },
         },
-        components: { schemas: { N: { type: 'object', properties: { next: { $ref: '#/components/schemas/N' } } } } },
       },
-      /recursive \$refs/,
-    ],
+    });
+    const [route] = await loadOpenApiRoutes({ openapi: { spec: name, upstream: 'u' } }, dir);
+    assert.deepEqual(route!.validation.requestBody!.content['application/json']!.schema, {
+      $ref: '#/components/schemas/Category',
+    });
+    assert.ok(route!.validation.components?.schemas.Category);
+  });
+
+  const failures: [string, unknown, RegExp][] = [
+    ['swagger 2', { swagger: '2.0', paths: {} }, /not an OpenAPI 3\.0\/3\.1 document/],
+    ['no operations', { openapi: '3.0.0', paths: {} }, /describes no operations/],
     ['remote $ref', { openapi: '3.0.0', paths: { '/r': { $ref: 'http://127.0.0.1:9/x.json' } } }, /cannot load/],
     ['trace', { openapi: '3.0.0', paths: { '/t': { trace: { responses: ok } } } }, /TRACE/],
     [

@@ -52,14 +52,18 @@ export async function loadOpenApiRoutes(
   const specKey = [...path, 'openapi', 'spec'];
 
   let doc: Record<string, unknown>;
+  let circular = false;
   try {
-    doc = (await $RefParser.dereference(specPath, {
+    const parser = new $RefParser();
+    // circular: 'ignore' inlines every $ref except the back-edges of recursive schemas, which
+    // stay `#/components/schemas/...` references and are resolved by Ajv (see convert.ts).
+    doc = (await parser.dereference(specPath, {
       resolve: { external: true, http: false },
-      dereference: { circular: false },
+      dereference: { circular: 'ignore' },
     })) as Record<string, unknown>;
+    circular = parser.$refs.circular;
   } catch (err) {
-    const reason = err instanceof ReferenceError ? 'it has recursive $refs, which are not supported' : describe(err);
-    throw new ConfigError(specKey, `cannot load OpenAPI document ${options.spec}: ${reason}`);
+    throw new ConfigError(specKey, `cannot load OpenAPI document ${options.spec}: ${describe(err)}`);
   }
 
   const version = typeof doc.openapi === 'string' ? doc.openapi : '';
@@ -69,6 +73,10 @@ export async function loadOpenApiRoutes(
   const dialect = version.startsWith('3.0.') ? '3.0' : '3.1';
   const components = isPlainObject(doc.components) ? doc.components : {};
   const schemes = isPlainObject(components.securitySchemes) ? components.securitySchemes : {};
+  const recursive: Pick<ValidationRouteConfig, 'components'> =
+    circular && isPlainObject(components.schemas)
+      ? { components: { schemas: components.schemas as Record<string, Record<string, unknown> | boolean> } }
+      : {};
   const paths = isPlainObject(doc.paths) ? doc.paths : {};
   const { openapi: _group, name: groupName, ...shared } = group;
   const prefix = typeof groupName === 'string' && groupName !== '' ? `${groupName}.` : '';
@@ -108,6 +116,7 @@ export async function loadOpenApiRoutes(
         parameters,
         ...requestBodyOf(op.requestBody),
         ...responsesOf(op.responses),
+        ...recursive,
         ...(isPlainObject(shared.validation) ? shared.validation : {}),
       };
 

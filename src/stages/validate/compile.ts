@@ -108,8 +108,18 @@ export function compileOperation(
 ): CompiledOperation {
   const version = config.openapi ?? '3.1';
   const closeObjects = (config.unknownBodyProperties ?? 'reject') === 'reject';
-  const requestOptions: ConvertOptions = { version, direction: 'request', closeObjects, knownFormats: KNOWN_FORMATS };
-  const responseOptions: ConvertOptions = { ...requestOptions, direction: 'response' };
+  const baseOptions: ConvertOptions = { version, direction: 'request', closeObjects, knownFormats: KNOWN_FORMATS };
+  const schemas = config.components?.schemas;
+  const withComponents = (options: ConvertOptions): ConvertOptions => {
+    if (schemas === undefined) return options;
+    try {
+      return { ...options, componentsBase: registerComponents(ajv, schemas, options) };
+    } catch (err) {
+      throw new CompileError(['components'], err instanceof Error ? err.message : String(err));
+    }
+  };
+  const requestOptions = withComponents(baseOptions);
+  const responseOptions = withComponents({ ...baseOptions, direction: 'response' });
 
   const compile = (schema: JsonSchema, path: (string | number)[]): ValidateFunction => {
     try {
@@ -223,6 +233,33 @@ export function compileOperation(
 }
 
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** Components registered per Ajv instance, so routes of one document share one compiled copy. */
+const registered = new WeakMap<Ajv2020, WeakMap<object, Map<string, string>>>();
+let registrations = 0;
+
+/**
+ * Registers a recursive document's component schemas in Ajv, converted for one direction, and
+ * returns the base their references resolve against (`<id>#/$defs`).
+ */
+function registerComponents(ajv: Ajv2020, schemas: Record<string, unknown>, options: ConvertOptions): string {
+  let byDoc = registered.get(ajv);
+  if (!byDoc) registered.set(ajv, (byDoc = new WeakMap()));
+  let byOptions = byDoc.get(schemas);
+  if (!byOptions) byDoc.set(schemas, (byOptions = new Map()));
+  const key = `${options.version}:${options.direction}:${options.closeObjects}`;
+  const known = byOptions.get(key);
+  if (known) return known;
+  const id = `urn:portcullis:components:${++registrations}:${options.direction}`;
+  const base = `${id}#/$defs`;
+  const defs: Record<string, JsonSchema> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    defs[name] = convertSchema(schema, { ...options, componentsBase: base });
+  }
+  ajv.addSchema({ $id: id, $defs: defs });
+  byOptions.set(key, base);
+  return base;
+}
 
 /** OpenAPI 3.1 §4.8.15: form fields are the schema's properties, each typed by its own schema. */
 function formFields(schema: JsonSchema): Map<string, { types: readonly string[]; array: boolean }> {

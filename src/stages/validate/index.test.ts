@@ -432,6 +432,67 @@ describe('validate: responses in detect mode', () => {
   });
 });
 
+describe('validate: recursive schemas', () => {
+  test('a tree validates at every depth, and unknown members deep inside are refused', async () => {
+    const category = {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', maxLength: 20 },
+        rank: { type: 'integer', nullable: true },
+        children: { type: 'array', items: { $ref: '#/components/schemas/Category' } },
+      },
+    };
+    const services = testServices();
+    const shared = await validateStageDefinition.setup!(undefined, services);
+    const settings: ValidationRouteConfig = {
+      openapi: '3.0',
+      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Category' } } } },
+      components: { schemas: { Category: category } },
+    };
+    const make = () =>
+      validateStageDefinition.create(
+        { name: 'tree', public: true, settings, route: {}, path: ['routes', 0] },
+        shared,
+        services,
+      )!;
+    const stage = make();
+    assert.ok(make(), 'a second route of the same document reuses the registered components');
+    const send = (body: unknown) =>
+      run(stage, makeContext({ method: 'POST', headers: json, body: JSON.stringify(body) }));
+    const tree = { name: 'pets', rank: null, children: [{ name: 'dogs', children: [{ name: 'terriers', rank: 1 }] }] };
+    assert.equal((await send(tree)).kind, 'continue');
+    assertRefused(
+      await send({ name: 'pets', children: [{ name: 'dogs', children: [{ name: 'x'.repeat(21) }] }] }),
+      '/body/children/0/children/0/name',
+      'maxLength',
+    );
+    assertRefused(
+      await send({ name: 'pets', children: [{ name: 'dogs', isAdmin: true }] }),
+      '/body/children/0',
+      'additionalProperties',
+    );
+    assertRefused(await send({ name: 'a', children: [{ rank: 1 }] }), '/body/children/0/name', 'required');
+  });
+
+  test('a reference outside the components is a configuration error', async () => {
+    const services = testServices();
+    const shared = await validateStageDefinition.setup!(undefined, services);
+    const settings: ValidationRouteConfig = {
+      requestBody: { content: { 'application/json': { schema: { $ref: 'other.yaml#/X' } } } },
+    };
+    assert.throws(
+      () =>
+        validateStageDefinition.create(
+          { name: 'r', public: true, settings, route: {}, path: ['routes', 3] },
+          shared,
+          services,
+        ),
+      (err: unknown) => err instanceof ConfigError && /unresolved \$ref/.test(err.message),
+    );
+  });
+});
+
 describe('validate: hand-written routes and configuration errors', () => {
   async function stageFor(settings: ValidationRouteConfig, global?: Record<string, unknown>): Promise<Stage> {
     const services = testServices();

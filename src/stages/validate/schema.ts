@@ -51,6 +51,10 @@ export const ValidationRouteSchema = Type.Object(
     responses: Type.Optional(
       Type.Record(Type.String(), Type.Object({ content: Type.Optional(Content) }, { additionalProperties: false })),
     ),
+    /** Schemas that `#/components/schemas/...` references point to (recursive documents). */
+    components: Type.Optional(
+      Type.Object({ schemas: Type.Record(Type.String(), SchemaValue) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
