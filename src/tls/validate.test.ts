@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { webcrypto } from 'node:crypto';
+import { before, describe, test } from 'node:test';
 import { createTestCa, generateDevCertificate, issueServerCert } from './certificates.js';
 import { CertificateError, checkCertificatePair, splitPemCertificates } from './validate.js';
+import { x509 } from './x509.js';
 
 const DAY = 86_400_000;
 
@@ -66,5 +68,46 @@ describe('checkCertificatePair', () => {
       () => checkCertificatePair({ certPem: ca.certPem + server.certPem, keyPem: server.keyPem }),
       /does not belong/,
     );
+  });
+});
+
+describe('key strength (Mozilla intermediate: RSA 2048+ or ECDSA P-256/P-384)', () => {
+  async function selfSigned(
+    algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams,
+    signing: { name: string; hash: string },
+  ): Promise<{ certPem: string; keyPem: string }> {
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      name: 'CN=weak',
+      keys,
+      signingAlgorithm: signing,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 10 * DAY),
+    });
+    const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+    return { certPem: cert.toString('pem'), keyPem: x509.PemConverter.encode(der, 'PRIVATE KEY') };
+  }
+
+  const rsa = (bits: number) =>
+    selfSigned(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    );
+  const ec = (namedCurve: string, hash: string) => selfSigned({ name: 'ECDSA', namedCurve }, { name: 'ECDSA', hash });
+
+  test('refuses RSA 1024 and accepts RSA 2048', async () => {
+    assert.throws(() => checkCertificatePair(weak), /1024 bits; at least 2048/);
+    assert.equal(checkCertificatePair(await rsa(2048)).subject, 'CN=weak');
+  });
+
+  test('refuses P-521 and accepts P-384', async () => {
+    assert.throws(() => checkCertificatePair(p521), /curve secp521r1; use P-256 or P-384/);
+    assert.equal(checkCertificatePair(await ec('P-384', 'SHA-384')).subject, 'CN=weak');
+  });
+
+  let weak: { certPem: string; keyPem: string };
+  let p521: { certPem: string; keyPem: string };
+  before(async () => {
+    [weak, p521] = await Promise.all([rsa(1024), ec('P-521', 'SHA-512')]);
   });
 });

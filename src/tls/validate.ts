@@ -48,6 +48,7 @@ export function checkCertificatePair(credentials: ServerCredentials, now: Date =
   if (!leaf.checkPrivateKey(key)) {
     throw new CertificateError(`the private key does not belong to the certificate for ${leaf.subject.trim()}`);
   }
+  checkKeyStrength(key);
 
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
@@ -81,6 +82,33 @@ export function checkCertificatePair(credentials: ServerCredentials, now: Date =
     fingerprint256: leaf.fingerprint256,
     clientCaCount,
   };
+}
+
+// Mozilla server-side TLS v6.0 (intermediate and modern) and ASVS 12.1: RSA of at least 2048 bits,
+// or ECDSA on P-256 / P-384, the curves browsers support for certificates.
+const ACCEPTED_CURVES = new Set(['prime256v1', 'secp384r1']);
+const MIN_RSA_BITS = 2048;
+
+function checkKeyStrength(key: KeyObject): void {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (type === 'rsa' || type === 'rsa-pss') {
+    if ((details.modulusLength ?? 0) < MIN_RSA_BITS) {
+      throw new CertificateError(
+        `the RSA key has ${details.modulusLength} bits; at least ${MIN_RSA_BITS} are required`,
+      );
+    }
+    return;
+  }
+  if (type === 'ec') {
+    if (!ACCEPTED_CURVES.has(details.namedCurve ?? '')) {
+      throw new CertificateError(`the EC key uses curve ${details.namedCurve}; use P-256 or P-384`);
+    }
+    return;
+  }
+  throw new CertificateError(
+    `a ${type} key is not accepted for a server certificate; use ECDSA P-256/P-384 or RSA 2048+`,
+  );
 }
 
 export function splitPemCertificates(pem: string): string[] {
