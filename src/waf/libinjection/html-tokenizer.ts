@@ -36,8 +36,13 @@ function isAsciiAlpha(c: number): boolean {
 /**
  * Scans `input` from `context`, calling the visitor for each tag, attribute and comment.
  * Returns true as soon as the visitor does. One forward pass: every byte is consumed once.
+ *
+ * `dataStates` (one byte per input byte) lets several passes share work: the `data` pass
+ * marks every position it crossed in the data state, and a later pass that reaches the data
+ * state at a marked position stops there, since the tokenizer's state is then the same and
+ * the data pass already saw everything that follows without the visitor stopping it.
  */
-export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisitor): boolean {
+export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisitor, dataStates?: Uint8Array): boolean {
   const s = input;
   const n = s.length;
   let i = 0;
@@ -63,7 +68,10 @@ export function scanHtml(input: string, context: HtmlContext, visitor: HtmlVisit
       continue;
     }
     // §13.2.5.1 data state: only `<` starts markup.
+    const segment = i;
+    if (dataStates !== undefined && context !== 'data' && dataStates[i] === 1) return false;
     while (i < n && s.charCodeAt(i) !== 0x3c) i++;
+    if (dataStates !== undefined && context === 'data') dataStates.fill(1, segment, i + 1);
     if (i >= n) return false;
     i++;
     const c = s.charCodeAt(i);

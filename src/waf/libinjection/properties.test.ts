@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { type HtmlContext, type HtmlVisitor, scanHtml } from './html-tokenizer.js';
 import { detectSQLi, detectXSS } from './index.js';
 
 /** One char per byte, 0-255: what the WAF hands the operators. */
@@ -70,6 +71,30 @@ describe('detector properties', () => {
         assert.equal(detectXSS(input), detectXSS(input));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('passes that share data-state marks decide as independent passes would', () => {
+    // A visitor that stops on some tags and attributes, so that both outcomes occur.
+    const visitor: HtmlVisitor = {
+      startTag: (name) => name.toLowerCase() === 'svg',
+      attribute: (name) => name.toLowerCase() === 'on',
+      comment: () => false,
+    };
+    const contexts: HtmlContext[] = ['attr-double', 'attr-single', 'attr-unquoted'];
+    // A small alphabet of markup pieces, so that quotes, `>` and tags interleave often.
+    const markup = fc
+      .array(fc.constantFrom('<a ', '<svg', '<!--', '-->', 'on', '=', '"', "'", '>', ' ', 'x'), { maxLength: 16 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(markup, (input) => {
+        const independent = scanHtml(input, 'data', visitor) || contexts.some((c) => scanHtml(input, c, visitor));
+        const marks = new Uint8Array(input.length + 1);
+        const shared =
+          scanHtml(input, 'data', visitor, marks) || contexts.some((c) => scanHtml(input, c, visitor, marks));
+        assert.equal(shared, independent);
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -118,6 +118,15 @@ export const FINGERPRINT_FUNCTIONS: ReadonlySet<string> = new Set(
   ),
 );
 
+/**
+ * (length, first byte, last byte) of every word in the tables above, lower-cased, as one
+ * small integer: a word whose key is absent cannot be in any table, so most prose words are
+ * classified without building a lower-case copy and hashing it.
+ */
+export function wordKey(length: number, first: number, last: number): number {
+  return (length << 16) | ((first | 0x20) << 8) | (last | 0x20);
+}
+
 /** Words that merge with the next word into one token, and the class of the pair. */
 export const SQL_WORD_PAIRS: ReadonlyMap<string, { readonly next: ReadonlySet<string>; readonly cls: SqlTokenClass }> =
   new Map([
@@ -129,3 +138,9 @@ export const SQL_WORD_PAIRS: ReadonlyMap<string, { readonly next: ReadonlySet<st
     ['is', { next: new Set(['not']), cls: 'o' as const }],
     ['sounds', { next: new Set(['like']), cls: 'o' as const }],
   ]);
+
+export const WORD_KEYS: ReadonlySet<number> = new Set(
+  [...SQL_WORDS.keys(), ...SQL_FUNCTIONS, ...SQL_WORD_PAIRS.keys()].map((w) =>
+    wordKey(w.length, w.charCodeAt(0), w.charCodeAt(w.length - 1)),
+  ),
+);

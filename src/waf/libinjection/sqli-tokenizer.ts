@@ -1,4 +1,4 @@
-import { SQL_FUNCTIONS, SQL_WORD_PAIRS, SQL_WORDS, type SqlTokenClass } from './sqli-keywords.js';
+import { SQL_FUNCTIONS, SQL_WORD_PAIRS, SQL_WORDS, type SqlTokenClass, WORD_KEYS, wordKey } from './sqli-keywords.js';
 
 /**
  * Where the input is assumed to land in the application's query: as-is (a number or an
@@ -272,12 +272,15 @@ export class SqlTokenizer {
       if (s[i] === '.' && isWordChar(s.charCodeAt(i + 1)) && !isDigit(s.charCodeAt(i + 1))) i++;
       else break;
     }
-    const raw = i - start <= MAX_WORD_LOOKUP ? s.slice(start, i).toLowerCase() : '';
-    if (i - start === 1 && STRING_PREFIXES.has(raw) && s[i] === "'") {
+    if (i - start === 1 && s[i] === "'" && STRING_PREFIXES.has(s[start]!.toLowerCase())) {
       return this.#string(i + 1, "'");
     }
     this.#pos = i;
-    if (raw === '') return { cls: 'n', value: '', closed: true };
+    if (i - start > MAX_WORD_LOOKUP) return { cls: 'n', value: '', closed: true };
+    const raw = s.slice(start, i).toLowerCase();
+    if (!WORD_KEYS.has(wordKey(i - start, s.charCodeAt(start), s.charCodeAt(i - 1)))) {
+      return { cls: 'n', value: raw, closed: true };
+    }
 
     if (SQL_FUNCTIONS.has(raw) && this.#nextNonSpace() === '(') return { cls: 'f', value: raw, closed: true };
     const pair = SQL_WORD_PAIRS.get(raw);

@@ -293,11 +293,13 @@ export function detectXSS(input: string): boolean {
   // Every other finding is a tag (needs `<`) or an attribute value (needs `=`).
   const hasTag = input.includes('<');
   if (!hasTag && !input.includes('=')) return false;
+  // Shared between the passes so that each stops where it rejoins the data pass.
+  const dataStates = hasTag ? new Uint8Array(input.length + 1) : undefined;
   for (const context of CONTEXTS) {
     if (context === 'data' && !hasTag) continue;
     if (context === 'attr-double' && !input.includes('"')) continue;
     if (context === 'attr-single' && !input.includes("'")) continue;
-    if (scanHtml(input, context, VERDICT)) return true;
+    if (scanHtml(input, context, VERDICT, dataStates)) return true;
   }
   return false;
 }
