@@ -1,4 +1,5 @@
 import { PhraseMatcher } from './aho-corasick.js';
+import { LazyDfa } from './dfa.js';
 import { emit } from './emit.js';
 import { requiredLiterals } from './literals.js';
 import { parsePattern, RegexSyntaxError } from './parse.js';
@@ -31,6 +32,11 @@ export interface SeclangRegex {
    * CRS does not use.
    */
   readonly linear: boolean;
+  /**
+   * True when `test` runs on Portcullis's lazy DFA (one pass, constant work per byte once warm):
+   * every pattern without lookarounds or back-references. `exec` confirms with it first too.
+   */
+  readonly dfa: boolean;
   test(input: string): boolean;
   /** First match with its groups (index 0 is the whole match), or null. */
   exec(input: string): RegExpExecArray | null;
@@ -61,14 +67,29 @@ export function compileSeclangRegex(pattern: string): SeclangRegex {
   }
   const literals = requiredLiterals(parsed.root);
   const prefilter = makePrefilter(literals);
+  const dfa = LazyDfa.build(parsed.root);
+  if (dfa === null) {
+    return {
+      pattern,
+      source,
+      groupCount: parsed.groupCount,
+      requiredLiterals: literals,
+      linear,
+      dfa: false,
+      test: (input) => prefilter(input) && regex.test(input),
+      exec: (input) => (prefilter(input) ? regex.exec(input) : null),
+    };
+  }
   return {
     pattern,
     source,
     groupCount: parsed.groupCount,
     requiredLiterals: literals,
-    linear,
-    test: (input) => prefilter(input) && regex.test(input),
-    exec: (input) => (prefilter(input) ? regex.exec(input) : null),
+    linear: true,
+    dfa: true,
+    test: (input) => prefilter(input) && dfa.test(input),
+    // The backtracking engine only runs on values the DFA has proved to match.
+    exec: (input) => (prefilter(input) && dfa.test(input) ? regex.exec(input) : null),
   };
 }
 

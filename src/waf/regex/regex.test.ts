@@ -28,6 +28,9 @@ describe('PCRE byte-mode semantics', () => {
     assert.equal(matches('abc\\z', 'abc\n'), false);
     assert.equal(matches('abc\\Z', 'abc\n'), true);
     assert.equal(matches('^abc$', 'xabc'), false);
+    assert.equal(matches('$^', '\n'), true);
+    assert.equal(matches('a$\n', 'a\n'), true);
+    assert.equal(matches('a$\n', 'a\n\n'), false);
   });
 
   test('(?m) anchors at line starts and ends', () => {
@@ -127,12 +130,14 @@ describe('required literals', () => {
   });
 
   test('the prefilter never hides a match (property)', () => {
-    const atoms = fc.constantFrom('a', 'b', 'ab', 'AB', '(?i)', '.', '\\s', '[a-c]', 'x', '\\d', '$', '^', '|');
+    // `$` is left out: the JavaScript source consumes a final newline for `$` (see emit.ts), so it
+    // is not a faithful reference there; the Perl oracle test covers `$`.
+    const atoms = fc.constantFrom('a', 'b', 'ab', 'AB', '(?i)', '.', '\\s', '[a-c]', 'x', '\\d', '\\b', '^', '|');
     const quant = fc.constantFrom('', '', '*', '+', '?', '{2}', '{1,3}');
     const pattern = fc
       .array(fc.tuple(atoms, quant), { minLength: 1, maxLength: 6 })
       .map((parts) =>
-        parts.map(([a, q]) => (a === '|' || a === '(?i)' || a === '^' || a === '$' ? a : `(?:${a})${q}`)).join(''),
+        parts.map(([a, q]) => (a === '|' || a === '(?i)' || a === '^' || a === '\\b' ? a : `(?:${a})${q}`)).join(''),
       );
     const input = fc.string({ unit: fc.constantFrom('a', 'b', 'A', 'B', 'x', '1', ' ', '\n', 'c'), maxLength: 12 });
     fc.assert(

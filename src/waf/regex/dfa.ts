@@ -1,0 +1,293 @@
+import type { ByteSet } from './byte-set.js';
+import type { AssertKind, Node } from './parse.js';
+
+/**
+ * A lazily built DFA that answers "does the pattern match anywhere in the input?" in one pass,
+ * with a constant amount of work per byte once its states are cached — the ReDoS-proof path for
+ * every pattern without lookarounds or back-references.
+ *
+ * Construction: Thompson's NFA over byte sets (K. Thompson, "Regular expression search algorithm",
+ * CACM 11(6), 1968), simulated as a DFA whose states are created on first use, as RE2 does
+ * (R. Cox, "Regular Expression Matching in the Wild", 2010). Zero-width assertions (`^ $ \b \B`
+ * and their multiline forms) are resolved during the epsilon closure from the class of the previous
+ * byte, which is part of the DFA state, and the next byte, which selects the transition.
+ *
+ * Cost: a cached transition is one table lookup; building a state is linear in the NFA size; the
+ * cache is bounded (MAX_STATES) and flushed when full, so no input costs more than
+ * O(input length × NFA size) and typical inputs cost O(input length).
+ */
+
+const MAX_NFA_STATES = 250_000;
+const MAX_STATES = 4096;
+
+enum Op {
+  Byte = 0,
+  Split = 1,
+  Assert = 2,
+  Match = 3,
+}
+
+interface NfaState {
+  op: Op;
+  set?: Uint8Array;
+  next: number;
+  out?: number[];
+  kind?: AssertKind;
+}
+
+/** Class of the byte before the current position. */
+enum Prev {
+  Start = 0,
+  Word = 1,
+  Newline = 2,
+  Other = 3,
+}
+
+const END = -1;
+const UNKNOWN = -1;
+const ACCEPT = -2;
+
+function isWordByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function prevClassOf(c: number): Prev {
+  if (c === 0x0a) return Prev.Newline;
+  return isWordByte(c) ? Prev.Word : Prev.Other;
+}
+
+class NfaBuilder {
+  readonly states: NfaState[] = [];
+
+  push(state: NfaState): number {
+    if (this.states.length >= MAX_NFA_STATES) throw new TooLarge();
+    this.states.push(state);
+    return this.states.length - 1;
+  }
+
+  /** Compiles `node` so that it continues to state `next`; returns its entry state. */
+  compile(node: Node, next: number): number {
+    switch (node.type) {
+      case 'set':
+        return this.push({ op: Op.Byte, set: toTable(node.set), next });
+      case 'seq': {
+        let entry = next;
+        for (let i = node.items.length - 1; i >= 0; i--) entry = this.compile(node.items[i] as Node, entry);
+        return entry;
+      }
+      case 'alt':
+        return this.push({ op: Op.Split, next: -1, out: node.alternatives.map((a) => this.compile(a, next)) });
+      case 'group':
+        return this.compile(node.body, next);
+      case 'assert':
+        return this.push({ op: Op.Assert, kind: node.kind, next });
+      case 'repeat': {
+        let tail = next;
+        if (node.max === Number.POSITIVE_INFINITY) {
+          const loop = this.push({ op: Op.Split, next: -1, out: [] });
+          (this.states[loop] as NfaState).out = [this.compile(node.body, loop), next];
+          tail = loop;
+        } else {
+          for (let k = 0; k < node.max - node.min; k++) {
+            tail = this.push({ op: Op.Split, next: -1, out: [this.compile(node.body, tail), next] });
+          }
+        }
+        for (let k = 0; k < node.min; k++) tail = this.compile(node.body, tail);
+        return tail;
+      }
+      case 'look':
+      case 'backref':
+        throw new Unsupported();
+    }
+  }
+}
+
+class TooLarge extends Error {}
+class Unsupported extends Error {}
+
+function toTable(set: ByteSet): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of set.codes()) table[c] = 1;
+  return table;
+}
+
+interface DfaState {
+  /** NFA states reached by the last byte (the start state is added at every position). */
+  readonly nfa: readonly number[];
+  readonly prev: Prev;
+  readonly next: Int32Array;
+  /** Whether the pattern matches at the end of the input from here: -1 unknown, 0, 1. */
+  endAccept: number;
+}
+
+export class LazyDfa {
+  readonly #nfa: readonly NfaState[];
+  readonly #start: number;
+  #states: DfaState[] = [];
+  #index = new Map<string, number>();
+  /** True when no match can start after position 0 (the pattern is anchored with ^ or \A). */
+  readonly #anchored: boolean;
+  // Scratch space for closures, reused to avoid allocation per transition.
+  readonly #mark: Uint32Array;
+  #generation = 0;
+
+  /** Returns null when the pattern needs lookarounds or back-references, or is too large. */
+  static build(root: Node): LazyDfa | null {
+    const builder = new NfaBuilder();
+    try {
+      const match = builder.push({ op: Op.Match, next: -1 });
+      const start = builder.compile(root, match);
+      return new LazyDfa(builder.states, start);
+    } catch (error) {
+      if (error instanceof TooLarge || error instanceof Unsupported) return null;
+      throw error;
+    }
+  }
+
+  private constructor(nfa: readonly NfaState[], start: number) {
+    this.#nfa = nfa;
+    this.#start = start;
+    this.#mark = new Uint32Array(nfa.length);
+    let anchored = true;
+    for (const prev of [Prev.Word, Prev.Newline, Prev.Other]) {
+      for (const next of [END, 0x61, 0x0a, 0x20]) {
+        const c = this.#closure([], prev, next, false);
+        if (c.match || c.bytes.length > 0) anchored = false;
+      }
+    }
+    this.#anchored = anchored;
+  }
+
+  get stateCount(): number {
+    return this.#states.length;
+  }
+
+  get nfaSize(): number {
+    return this.#nfa.length;
+  }
+
+  test(input: string): boolean {
+    const n = input.length;
+    let s = this.#stateFor([], Prev.Start);
+    for (let i = 0; i < n; i++) {
+      const c = input.charCodeAt(i) & 0xff;
+      let t: number;
+      if (i === n - 1 && c === 0x0a) {
+        // `$` also holds before a final newline: this one position needs the wider context.
+        t = this.#transition(s, c, true);
+      } else {
+        const state = this.#states[s] as DfaState;
+        t = state.next[c] as number;
+        if (t === UNKNOWN) {
+          t = this.#transition(s, c, false);
+          if (t >= 0 && this.#states[s] === state) state.next[c] = t;
+          else if (t === ACCEPT && this.#states[s] === state) state.next[c] = ACCEPT;
+        }
+      }
+      if (t === ACCEPT) return true;
+      s = t;
+      if (this.#anchored && (this.#states[s] as DfaState).nfa.length === 0) return false;
+    }
+    return this.#acceptsAtEnd(s);
+  }
+
+  #acceptsAtEnd(s: number): boolean {
+    const state = this.#states[s] as DfaState;
+    if (state.endAccept === -1) state.endAccept = this.#closure(state.nfa, state.prev, END, false).match ? 1 : 0;
+    return state.endAccept === 1;
+  }
+
+  /** Next DFA state id after reading byte `c` in state `s`, or ACCEPT when a match ends before it. */
+  #transition(s: number, c: number, finalNewline: boolean): number {
+    const state = this.#states[s] as DfaState;
+    const closure = this.#closure(state.nfa, state.prev, c, finalNewline);
+    if (closure.match) return ACCEPT;
+    const targets: number[] = [];
+    for (const b of closure.bytes) {
+      const nfa = this.#nfa[b] as NfaState;
+      if ((nfa.set as Uint8Array)[c] === 1) targets.push(nfa.next);
+    }
+    targets.sort((a, b) => a - b);
+    const unique: number[] = [];
+    for (const t of targets) if (unique[unique.length - 1] !== t) unique.push(t);
+    if (this.#states.length >= MAX_STATES) {
+      // Bounded memory: drop every cached state and continue from the current one.
+      this.#states = [];
+      this.#index = new Map();
+    }
+    return this.#stateFor(unique, prevClassOf(c));
+  }
+
+  #stateFor(nfa: number[], prev: Prev): number {
+    const key = `${prev}:${nfa.join(',')}`;
+    let id = this.#index.get(key);
+    if (id === undefined) {
+      id = this.#states.length;
+      this.#states.push({ nfa, prev, next: new Int32Array(256).fill(UNKNOWN), endAccept: -1 });
+      this.#index.set(key, id);
+    }
+    return id;
+  }
+
+  /** Epsilon closure of `from` plus the start state, under the context (previous class, next byte). */
+  #closure(
+    from: readonly number[],
+    prev: Prev,
+    next: number,
+    finalNewline: boolean,
+  ): { bytes: number[]; match: boolean } {
+    this.#generation++;
+    if (this.#generation === 0xffffffff) {
+      this.#mark.fill(0);
+      this.#generation = 1;
+    }
+    const gen = this.#generation;
+    const mark = this.#mark;
+    const bytes: number[] = [];
+    let match = false;
+    const stack: number[] = [this.#start, ...from];
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      if (mark[id] === gen) continue;
+      mark[id] = gen;
+      const st = this.#nfa[id] as NfaState;
+      switch (st.op) {
+        case Op.Byte:
+          bytes.push(id);
+          break;
+        case Op.Match:
+          match = true;
+          break;
+        case Op.Split:
+          for (const o of st.out as number[]) stack.push(o);
+          break;
+        case Op.Assert:
+          if (holds(st.kind as AssertKind, prev, next, finalNewline)) stack.push(st.next);
+          break;
+      }
+      if (match) break;
+    }
+    return { bytes, match };
+  }
+}
+
+function holds(kind: AssertKind, prev: Prev, next: number, finalNewline: boolean): boolean {
+  switch (kind) {
+    case 'start':
+      return prev === Prev.Start;
+    case 'end':
+      return next === END;
+    case 'endOrFinalNewline':
+      return next === END || (finalNewline && next === 0x0a);
+    case 'lineStart':
+      return prev === Prev.Start || prev === Prev.Newline;
+    case 'lineEnd':
+      return next === END || next === 0x0a;
+    case 'wordBoundary':
+    case 'notWordBoundary': {
+      const before = prev === Prev.Word;
+      const after = next !== END && isWordByte(next);
+      return kind === 'wordBoundary' ? before !== after : before === after;
+    }
+  }
+}
