@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../../config/errors.js';
@@ -219,5 +220,35 @@ describe('cors configuration', () => {
     assert.equal(validate({ origins: [APP], methods: ['get'] }), false);
     assert.equal(validate({ origins: [APP], maxAge: 100_000 }), false);
     assert.equal(validate({ origins: [APP], allowAll: true }), false);
+  });
+});
+
+describe('cors stage: properties', () => {
+  const allowedHeaders = new Set(['content-type', 'authorization']);
+
+  test('a preflight is answered 204 only when origin, method and every requested header are allowed', () => {
+    const stage = stageFor(policy);
+    const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom(APP, 'http://localhost:3000', 'null', 'https://evil.example'), fc.string()),
+        fc.oneof(fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'get'), token),
+        fc.array(fc.oneof(fc.constantFrom('Content-Type', 'authorization', ' x-admin', ''), token), { maxLength: 5 }),
+        (origin, method, requested) => {
+          const verdict = preflight(stage, origin, method, requested.join(','));
+          const ok =
+            (origin === APP || origin === 'http://localhost:3000') &&
+            ['GET', 'POST', 'DELETE'].includes(method) &&
+            requested.every((h) => h.trim() === '' || allowedHeaders.has(h.trim().toLowerCase()));
+          assert.equal(verdict.kind, 'respond');
+          if (verdict.kind !== 'respond') return;
+          assert.equal(verdict.decision, ok ? 'preflight' : 'forbidden');
+          if (verdict.response.kind === 'plain') {
+            assert.equal(verdict.response.headers?.['access-control-allow-origin'], origin);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
