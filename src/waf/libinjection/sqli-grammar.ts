@@ -76,6 +76,7 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
 
 /** Operators that compare: the heart of a tautology (`'a'='a`). */
 const SYMBOLIC_COMPARISONS = new Set(['=', '==', '<>', '!=', '<=>', '<', '>', '<=', '>=', '!<', '!>']);
+const EQUALITY = new Set(['=', '==', '<>', '!=', '<=>']);
 const COMPARISONS = new Set([
   ...SYMBOLIC_COMPARISONS,
   'like',
@@ -196,7 +197,8 @@ const RULES: readonly Rule[] = [
     technique: 'comparison tautology on the literal',
     shape: /^s\)*o[s1]$/,
     scope: 'any',
-    also: (tokens) => SYMBOLIC_COMPARISONS.has(tokens.find((t) => t.cls === 'o')?.value ?? ''),
+    // Equality only: `"> "` and `'< '` are prompts and arrows far more often than `x'>'y`.
+    also: (tokens) => EQUALITY.has(tokens.find((t) => t.cls === 'o')?.value ?? ''),
   },
   {
     // `UNION SELECT`, `UNION ALL (SELECT`, `UNION/**/DISTINCT/**/SELECT`
@@ -314,7 +316,7 @@ const RULES: readonly Rule[] = [
     // `' select @@version`, `' select(...)`: SQL Server runs a statement placed right after the
     // literal with no separator.
     technique: 'statement after closing the literal',
-    shape: /^s\)*E[vf(]/,
+    shape: /^s\)*E[vf]/,
     scope: 'quoted',
     also: (tokens) => isSelect(tokens.find((t) => t.cls === 'E')),
   },
@@ -365,7 +367,7 @@ const RULES: readonly Rule[] = [
   {
     // `sleep(20)`, `version()`, `benchmark(10000000,md5(1))` as the whole value.
     technique: 'SQL function call as the value',
-    shape: /^f\((?:\)|[1sv](?:[),o]|$))/,
+    shape: /^f\((?:\)|[1sv](?:[)o]|$))/,
     scope: 'any',
   },
   {
