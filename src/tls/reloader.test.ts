@@ -71,6 +71,11 @@ describe('createCertificateReloader', () => {
       reloader.close();
     }
 
+    assert.throws(
+      () => createCertificateReloader({ certPath: `${certPath}.missing`, keyPath, logger, onReload: () => {} }),
+      (error: unknown) =>
+        error instanceof CertificateError && /cannot read .*cert\.pem\.missing \(ENOENT\)/.test(error.message),
+    );
     const other = await generateDevCertificate();
     writeFileSync(keyPath, other.keyPem);
     assert.throws(
@@ -165,7 +170,7 @@ describe('createCertificateReloader', () => {
       assert.equal(await reloader.reload(), false);
       assert.equal(reloader.current, original);
       assert.equal(errors.length, 2);
-      assert.match(errors[0]!.message, /could not be read \(ENOENT\)/);
+      assert.match(errors[0]!.message, /cannot read .*cert\.pem \(ENOENT\)/);
       assert.match(errors[1]!.message, /no PEM certificate/);
     } finally {
       reloader.close();

@@ -79,7 +79,13 @@ class FileCertificateReloader implements CertificateReloader {
     this.#debounceMs = options.debounceMs ?? 250;
     this.#warningDays = options.expiryWarningDays ?? 14;
 
-    const contents = this.#paths.map((path) => readFileSync(path, 'utf8'));
+    const contents = this.#paths.map((path) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new CertificateError(`cannot read ${path} (${codeOf(error)})`, { cause: error });
+      }
+    });
     this.#current = this.#build(contents);
     this.#digest = digestOf(contents);
     this.#statSignature = this.#statNowSync();
@@ -122,13 +128,13 @@ class FileCertificateReloader implements CertificateReloader {
 
   async #reloadOnce(): Promise<boolean> {
     const { logger } = this.#options;
-    let contents: string[];
-    try {
-      contents = await Promise.all(this.#paths.map((path) => readFile(path, 'utf8')));
-    } catch (error) {
-      return this.#refuse(
-        new CertificateError(`a certificate file could not be read (${codeOf(error)})`, { cause: error }),
-      );
+    const contents: string[] = [];
+    for (const path of this.#paths) {
+      try {
+        contents.push(await readFile(path, 'utf8'));
+      } catch (error) {
+        return this.#refuse(new CertificateError(`cannot read ${path} (${codeOf(error)})`, { cause: error }));
+      }
     }
     const digest = digestOf(contents);
     if (digest === this.#digest || this.#closed) return false;
