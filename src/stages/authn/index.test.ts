@@ -304,6 +304,42 @@ describe('authenticate stage', () => {
     });
   });
 
+  test('revoking a subject refuses every credential of it (here an API key owner)', async () => {
+    const stage = create({ accept: ['apiKey'] });
+    const k = generateApiKey();
+    await keys.create({ prefix: k.prefix, hash: await hmacHasher(PEPPER)(k.key), owner: 'svc-gone' });
+    assert.equal((await run(stage, makeContext({ headers: { 'x-api-key': k.key } }))).kind, 'continue');
+    await (services.shared.get(AUTH_SHARED_KEYS.revocations) as Revoker).revoke(
+      'subject',
+      'svc-gone',
+      Date.now() + 60_000,
+    );
+    assert.equal(
+      problem(await run(stage, makeContext({ headers: { 'x-api-key': k.key } }))).code,
+      'PC_ERR_INVALID_TOKEN',
+    );
+  });
+
+  test('a CORS preflight passes to the cors stage on a route with cors, and is 401 elsewhere', async () => {
+    const preflight = () =>
+      makeContext({
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+      });
+    const withCors = authenticateDefinition.create(
+      {
+        ...route({ accept: ['jwt'] }),
+        route: { auth: { accept: ['jwt'] }, cors: { origins: ['https://app.example'] } },
+      },
+      shared,
+      services,
+    )!;
+    assert.equal((await run(withCors, preflight())).kind, 'continue');
+    assert.equal(problem(await run(create({ accept: ['jwt'] }), preflight())).code, 'PC_ERR_UNAUTHENTICATED');
+    const notPreflight = makeContext({ method: 'OPTIONS', headers: { origin: 'https://app.example' } });
+    assert.equal(problem(await run(withCors, notPreflight)).code, 'PC_ERR_UNAUTHENTICATED');
+  });
+
   describe('API keys', () => {
     test('a valid key authenticates its owner with its scopes and plan; the key never goes upstream', async () => {
       const ctx = makeContext({ headers: { 'x-api-key': goodKey } });

@@ -69,6 +69,12 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
   }
 
   const finish = (ctx: RequestContext, identity: Identity): Verdict => {
+    // One place for "revoke everything of this principal": JWT subjects are named with their
+    // issuer (`<iss> <sub>`, J-11), every other subject bare.
+    const principal = identity.issuer !== undefined ? `${identity.issuer} ${identity.subject}` : identity.subject;
+    if (shared.revocations.has('subject', principal)) {
+      return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', fallback.challenges, `${identity.method}: subject revoked`);
+    }
     ctx.identity = identity;
     ctx.logFields.authMethod = identity.method;
     ctx.logFields.subject = identity.subject;
@@ -76,8 +82,13 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     return CONTINUE;
   };
 
+  const hasCors = route.route.cors !== undefined;
   const authenticate = (ctx: RequestContext): MaybePromise<Verdict> => {
     strip(ctx.upstreamHeaders);
+    // Fetch standard §4.8: a CORS preflight never carries credentials. On a route with `cors`
+    // the cors stage (later in STAGE_ORDER) answers it; demanding credentials here would break
+    // every cross-origin call.
+    if (hasCors && isPreflight(ctx)) return CONTINUE;
     const rule = perMethod.get(ctx.method) ?? fallback;
     const authorization = typeof ctx.headers.authorization === 'string' ? ctx.headers.authorization : undefined;
     const space = authorization ? authorization.indexOf(' ') : -1;
@@ -162,9 +173,6 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
           if (!session || shared.revocations.has('session', session.sessionIdHash ?? sessionIdHash(cookie))) {
             return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', rule.challenges, 'session: unknown or expired');
           }
-          if (shared.revocations.has('subject', session.subject)) {
-            return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', rule.challenges, 'session: subject revoked');
-          }
           if (rule.csrf && !csrfAllowed(ctx.method, ctx.headers, shared.session, session.csrfToken)) {
             return respondProblem('forbidden', 'PC_ERR_CSRF', { reason: 'cookie request without same-origin proof' });
           }
@@ -199,6 +207,14 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
   };
 
   return { name: 'authenticate', requestHead: authenticate };
+}
+
+function isPreflight(ctx: RequestContext): boolean {
+  return (
+    ctx.method === 'OPTIONS' &&
+    typeof ctx.headers.origin === 'string' &&
+    typeof ctx.headers['access-control-request-method'] === 'string'
+  );
 }
 
 /** Default deny, visibly (issue 5): every route says either `public: true` or how callers authenticate. */
