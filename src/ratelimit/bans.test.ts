@@ -53,5 +53,7 @@ describe('memory ban manager', () => {
     for (let i = 0; i < 5; i++) assert.equal(await bans.recordStrike('waf', '192.0.2.1'), false);
     assert.equal(await bans.recordStrike('waf', 'nonsense'), false);
     await assert.rejects(bans.ban('nonsense', 1000, 'x'), InvalidAddressError);
+    const entry = await bans.ban('192.0.2.1', 1000, 'line\r\nforged: yes\u001b[31m');
+    assert.equal(entry.reason, 'line  forged: yes [31m');
   });
 });

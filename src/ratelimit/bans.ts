@@ -63,6 +63,11 @@ function keyFor(ip: string, policy: BanPolicy): string {
   return key;
 }
 
+/** Reasons reach terminals (`bans list`) and logs: no control characters, bounded length. */
+function cleanReason(reason: string): string {
+  return reason.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200);
+}
+
 /** Drops the oldest entries of a Map past its bound (Maps iterate in insertion order). */
 function bound<K, V>(map: Map<K, V>, max: number): void {
   while (map.size > max) {
@@ -115,6 +120,7 @@ export class MemoryBanManager implements BanManager {
 
   async ban(ip: string, durationMs: number, reason: string): Promise<BanEntry> {
     const key = keyFor(ip, this.#policy);
+    reason = cleanReason(reason);
     const now = this.#now();
     const entry: BanEntry = { ip: key, until: now + durationMs, reason, createdAt: now };
     this.#bans.delete(key);
@@ -228,6 +234,7 @@ export class RedisBanManager implements BanManager {
 
   async ban(ip: string, durationMs: number, reason: string): Promise<BanEntry> {
     const key = keyFor(ip, this.#policy);
+    reason = cleanReason(reason);
     const now = Date.now();
     const entry: BanEntry = { ip: key, until: now + durationMs, reason, createdAt: now };
     this.#local.set(key, entry);

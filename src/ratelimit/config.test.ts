@@ -28,6 +28,12 @@ describe('rateLimit configuration', () => {
     assert.equal(config.bans.durationMs, 15 * 60_000);
   });
 
+  test('store auto: redis when a URL is set, memory when it is empty', () => {
+    assert.equal(resolveRateLimitConfig({ store: 'auto', redis: { url: 'redis://127.0.0.1:6379' } }).store, 'redis');
+    assert.equal(resolveRateLimitConfig({ store: 'auto', redis: { url: '' } }).store, 'memory');
+    assert.equal(resolveRateLimitConfig({ store: 'auto' }).store, 'memory');
+  });
+
   test('plans accept "N/unit" strings and objects', () => {
     const config = resolveRateLimitConfig({
       plans: { free: '1000/day', pro: { limit: 100_000, per: '1d', algorithm: 'sliding-window' } },
@@ -40,7 +46,8 @@ describe('rateLimit configuration', () => {
 
   test('semantic errors carry their key path', () => {
     const cases: [unknown, (string | number)[]][] = [
-      [{ store: 'redis' }, ['rateLimit', 'redis']],
+      [{ store: 'redis' }, ['rateLimit', 'redis', 'url']],
+      [{ store: 'redis', redis: { url: ' ' } }, ['rateLimit', 'redis', 'url']],
       [{ plans: { free: '1000/day' }, defaultPlan: 'gold' }, ['rateLimit', 'defaultPlan']],
       [{ plans: { free: 'lots' } }, ['rateLimit', 'plans', 'free']],
       [{ bans: { waf: { strikes: 3, window: 'soon' } } }, ['rateLimit', 'bans', 'waf', 'window']],

@@ -36,11 +36,15 @@ const StrikeSchema = Type.Object(
 /** Top-level `rateLimit`: the store, its failure policy, plans, bans and the login throttle. */
 export const RateLimitGlobalSchema = Type.Object(
   {
-    store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
+    store: Type.Optional(
+      Type.Union([Type.Literal('memory'), Type.Literal('redis'), Type.Literal('auto')], {
+        description: 'memory (default), redis, or auto: redis when redis.url is not empty',
+      }),
+    ),
     redis: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ minLength: 1 }),
+          url: Type.String({ description: 'redis://[user:password@]host:port[/db]; rediss:// for TLS' }),
           keyPrefix: Type.Optional(Type.String({ pattern: '^[^{}]{0,64}$' })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
         },
@@ -120,9 +124,11 @@ const ms = (text: string, path: KeyPath): number => {
 export function resolveRateLimitConfig(global: RateLimitGlobal | undefined): ResolvedRateLimitConfig {
   const g = global ?? {};
   const root = ['rateLimit'] as const;
-  const store = g.store ?? 'memory';
-  if (store === 'redis' && g.redis === undefined) {
-    throw new ConfigError([...root, 'redis'], 'store is redis but redis.url is not set');
+  const hasUrl = g.redis !== undefined && g.redis.url.trim() !== '';
+  // auto: lets one file run with or without Redis, e.g. url: ${env:REDIS_URL:-}.
+  const store = g.store === 'auto' ? (hasUrl ? 'redis' : 'memory') : (g.store ?? 'memory');
+  if (store === 'redis' && !hasUrl) {
+    throw new ConfigError([...root, 'redis', 'url'], 'store is redis but redis.url is not set');
   }
   const aggregation = { ipv4Prefix: g.ipv4Prefix ?? 32, ipv6Prefix: g.ipv6Prefix ?? 64 };
   const plans = new Map<string, LimitSpec>();
@@ -147,7 +153,7 @@ export function resolveRateLimitConfig(global: RateLimitGlobal | undefined): Res
   const l = g.login ?? {};
   return {
     store,
-    ...(g.redis
+    ...(g.redis && hasUrl
       ? {
           redis: {
             url: g.redis.url,

@@ -22,7 +22,10 @@ describe('examples/ratelimit.yaml over real sockets (memory store)', () => {
   let gw: TestGateway;
   before(async () => {
     upstream = await startUpstream();
-    gw = await startTestGateway(EXAMPLE, { env: { PORT: '0', UPSTREAM: upstream.url, RATE_LIMIT_STORE: '' } });
+    // REDIS_URL unset (empty): store auto falls back to memory.
+    gw = await startTestGateway(EXAMPLE, {
+      env: { PORT: '0', UPSTREAM: upstream.url, REDIS_URL: '', RATE_LIMIT_STORE: '' },
+    });
   });
   after(async () => {
     await gw?.close();
@@ -59,7 +62,7 @@ describe('examples/ratelimit.yaml over real sockets (memory store)', () => {
 
 const skip = await redisSkipReason();
 
-describe('examples/ratelimit.yaml with RATE_LIMIT_STORE=redis: two gateways share one limit', { skip }, () => {
+describe('examples/ratelimit.yaml with REDIS_URL set: two gateways share one limit', { skip }, () => {
   const prefix = testPrefix('gw');
   let upstream: TestUpstream;
   const gateways: TestGateway[] = [];
@@ -70,7 +73,7 @@ describe('examples/ratelimit.yaml with RATE_LIMIT_STORE=redis: two gateways shar
       'timeoutMs: 100',
       'timeoutMs: 2000',
     );
-    const env = { PORT: '0', UPSTREAM: upstream.url, RATE_LIMIT_STORE: 'redis', REDIS_URL };
+    const env = { PORT: '0', UPSTREAM: upstream.url, RATE_LIMIT_STORE: '', REDIS_URL };
     gateways.push(await startTestGateway(yaml, { env }), await startTestGateway(yaml, { env }));
   });
   after(async () => {
