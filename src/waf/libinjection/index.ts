@@ -4,4 +4,4 @@
  * its length.
  */
 export { detectSQLi, explainSQLi, type SqliResult } from './sqli.js';
-export { detectXSS } from './xss.js';
+export { detectXSS, explainXSS, type XssFinding } from './xss.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type HtmlContext, scanHtml } from './html-tokenizer.js';
-import { detectXSS } from './xss.js';
+import { detectXSS, explainXSS } from './xss.js';
 
 function events(input: string, context: HtmlContext = 'data'): string[] {
   const out: string[] = [];
@@ -147,5 +147,24 @@ describe('detectXSS', () => {
     assert.equal(detectXSS("x' onfocus='y"), true);
     assert.equal(detectXSS('x onfocus=y'), true);
     assert.equal(detectXSS('"x" is on'), false);
+  });
+});
+
+describe('explainXSS', () => {
+  test('names the context and what made the input script', () => {
+    assert.deepEqual(explainXSS('<img src=x onerror=alert(1)>'), {
+      context: 'data',
+      reason: 'attribute onerror="alert(1)"',
+    });
+    assert.deepEqual(explainXSS('x" onfocus="y'), { context: 'attr-double', reason: 'attribute onfocus="y"' });
+    assert.deepEqual(explainXSS('<ScRiPt>'), { context: 'data', reason: 'element <ScRiPt>' });
+    assert.deepEqual(explainXSS('javascript:alert(1)'), { context: 'url', reason: 'the value is a script URL' });
+    assert.equal(explainXSS('<b>hello</b>'), undefined);
+  });
+
+  test('agrees with detectXSS', () => {
+    for (const v of ['<svg>', '<p>', 'a" b="c', "x' onclick='1", '<!--[if IE]>', '<a href="data:,x">']) {
+      assert.equal(explainXSS(v) !== undefined, detectXSS(v), v);
+    }
   });
 });

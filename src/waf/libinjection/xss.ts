@@ -315,3 +315,37 @@ function isActiveScriptUrl(input: string): boolean {
   const next = input.charCodeAt(parsed.rest);
   return parsed.rest < input.length && next > 0x20;
 }
+
+export interface XssFinding {
+  /** Where the input was read from: the page text, an attribute value, or the whole value as a URL. */
+  readonly context: HtmlContext | 'url';
+  /** What made it script, e.g. `attribute onerror="alert(1)"`. */
+  readonly reason: string;
+}
+
+/** Why detectXSS flags the input, for `waf explain` and tests; undefined when it does not. */
+export function explainXSS(input: string): XssFinding | undefined {
+  if (isActiveScriptUrl(input)) return { context: 'url', reason: 'the value is a script URL' };
+  for (const context of CONTEXTS) {
+    let reason = '';
+    const recorder: HtmlVisitor = {
+      startTag(name) {
+        if (!VERDICT.startTag(name)) return false;
+        reason = `element <${name.slice(0, 64)}>`;
+        return true;
+      },
+      attribute(name, value) {
+        if (!VERDICT.attribute(name, value)) return false;
+        reason = `attribute ${name.slice(0, 64)}="${value.slice(0, 64)}"`;
+        return true;
+      },
+      comment(text, bogus) {
+        if (!VERDICT.comment(text, bogus)) return false;
+        reason = `${bogus ? 'markup declaration' : 'comment'} <!${text.slice(0, 64)}>`;
+        return true;
+      },
+    };
+    if (scanHtml(input, context, recorder)) return { context, reason };
+  }
+  return undefined;
+}

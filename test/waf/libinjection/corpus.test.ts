@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { detectSQLi, detectXSS, explainSQLi } from '../../../src/waf/libinjection/index.js';
+import { detectSQLi, detectXSS, explainSQLi, explainXSS } from '../../../src/waf/libinjection/index.js';
 import { BENIGN, SQLI, XSS } from './corpus.js';
 
 describe('hand-made corpus', () => {
@@ -29,5 +29,12 @@ describe('hand-made corpus', () => {
       SQLI.filter((v) => detectXSS(v)),
       [],
     );
+  });
+
+  test('the explain functions agree with the detectors on every entry', () => {
+    for (const v of [...BENIGN, ...SQLI, ...XSS]) {
+      assert.equal(explainSQLi(v) !== undefined, detectSQLi(v).matched, v);
+      assert.equal(explainXSS(v) !== undefined, detectXSS(v), v);
+    }
   });
 });
