@@ -77,13 +77,16 @@ export function createWafStage(options: WafStageOptions): Stage {
         if (Array.isArray(value)) for (const v of value) tx.addRequestHeader(display, latin1(v));
         else tx.addRequestHeader(display, latin1(value));
       }
-      return verdictOf(ctx, tx.processRequestHeaders());
+      const stop = tx.processRequestHeaders();
+      if (stop) return verdictOf(ctx, stop);
+      // No body to wait for: phase 2 runs now, before the upstream is called. Most CRS rules
+      // (ARGS, the anomaly evaluation 949110) are phase 2.
+      if (!bodyExpected(ctx, tx)) return verdictOf(ctx, tx.processRequestBody());
+      return CONTINUE;
     },
     wantsRequestBody(ctx) {
       const tx = txOf(ctx);
-      if (!tx?.requestBodyAccess) return false;
-      const h = ctx.headers;
-      return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+      return tx !== undefined && bodyExpected(ctx, tx);
     },
     requestBody(ctx) {
       const tx = txOf(ctx);
@@ -136,6 +139,12 @@ export function createWafStage(options: WafStageOptions): Stage {
       }
     },
   };
+}
+
+function bodyExpected(ctx: RequestContext, tx: Transaction): boolean {
+  if (!tx.requestBodyAccess) return false;
+  const h = ctx.headers;
+  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
 }
 
 /** Header names arrive lower-cased; CRS logs and tests expect `User-Agent`, not `user-agent`. */

@@ -44,12 +44,17 @@ function family(
   return { attacks: rate(caught, attacks), negatives: rate(flagged, benign) };
 }
 
+/** Best of five timed batches after a warm-up batch: the machine is shared, the minimum is the detector. */
 function microseconds(fn: (s: string) => unknown, input: string): number {
   const rounds = Math.max(50, Math.floor(2_000_000 / Math.max(input.length, 1)));
   for (let i = 0; i < rounds; i++) fn(input);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) fn(input);
-  return Number(process.hrtime.bigint() - start) / 1000 / rounds;
+  let best = Number.POSITIVE_INFINITY;
+  for (let batch = 0; batch < 5; batch++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) fn(input);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1000 / rounds);
+  }
+  return best;
 }
 
 const sqli = (v: string) => detectSQLi(v).matched;
@@ -79,14 +84,14 @@ for (const [name, seed] of [
   ['attack', attack],
 ] as const) {
   for (const size of sizes) {
-    const input = seed.repeat(Math.ceil(size / seed.length)).slice(0, size);
-    const clean = name === 'attack' ? input : input;
+    // Flat one-byte strings, as the WAF gets them from a Buffer.
+    const input = Buffer.from(seed.repeat(Math.ceil(size / seed.length)).slice(0, size), 'latin1').toString('latin1');
     console.log(
-      `  ${name.padEnd(6)} ${String(size).padStart(6)} B: detectSQLi ${microseconds(detectSQLi, clean).toFixed(2)}  detectXSS ${microseconds(detectXSS, clean).toFixed(2)}`,
+      `  ${name.padEnd(6)} ${String(size).padStart(6)} B: detectSQLi ${microseconds(detectSQLi, input).toFixed(2)}  detectXSS ${microseconds(detectXSS, input).toFixed(2)}`,
     );
   }
 }
-const benign10k = ('<p class="x">' + prose + '</p>').repeat(100).slice(0, 10_240);
+const benign10k = Buffer.from(('<p class="x">' + prose + '</p>').repeat(100).slice(0, 10_240), 'latin1').toString('latin1');
 console.log(
   `  html   ${String(10_240).padStart(6)} B: detectSQLi ${microseconds(detectSQLi, benign10k).toFixed(2)}  detectXSS ${microseconds(detectXSS, benign10k).toFixed(2)}`,
 );
