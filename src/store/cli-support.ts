@@ -55,6 +55,8 @@ const VALUE_FLAGS = new Set([
   '--password-file',
   '--owner-user',
   '--owner-password-file',
+  '--alg',
+  '--publish-retired-for',
 ]);
 
 /** Positional arguments (sub-command first), skipping flags and their values. */

@@ -120,6 +120,34 @@ describe('portcullis keys / db / audit', () => {
     assert.match(old.stderr, /wrong master key/);
   });
 
+  test('keys rotate / list manage token-signing keys', async () => {
+    const first = await run(keysCommand, 'rotate', '--db', db, '--master-key-file', key2);
+    assert.equal(first.code, 0, first.stderr);
+    const kid = /new signing key ([A-Za-z0-9_-]{43}) \(ES256\)/.exec(first.stdout)?.[1];
+    assert.ok(kid, first.stdout);
+    const second = await run(
+      keysCommand,
+      'rotate',
+      '--alg',
+      'EdDSA',
+      '--publish-retired-for',
+      '2h',
+      '--db',
+      db,
+      '--master-key-file',
+      key2,
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, new RegExp(`retired ${kid}, published 2h more`));
+    const list = await run(keysCommand, 'list', '--db', db, '--master-key-file', key2);
+    assert.equal(list.stdout.trim().split('\n').length, 3);
+    assert.doesNotMatch(list.stdout, /PRIVATE/);
+    const bad = await run(keysCommand, 'rotate', '--alg', 'HS256', '--db', db, '--master-key-file', key2);
+    assert.equal(bad.code, 2);
+    const badDuration = await run(keysCommand, 'rotate', '--publish-retired-for', 'forever', '--db', db);
+    assert.equal(badDuration.code, 2);
+  });
+
   test('db backup writes a 0600 copy and refuses to overwrite', async () => {
     const r = await run(dbCommand, 'backup', 'copy.db', '--db', db, '--master-key-file', key2);
     assert.equal(r.code, 0, r.stderr);
