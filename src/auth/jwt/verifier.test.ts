@@ -71,6 +71,15 @@ describe('JwtVerifier: valid tokens', () => {
     assert.notEqual(a.identity.issuer, b.identity.issuer);
   });
 
+  test('an issuer added at run time (the identity provider) is trusted from then on, once', async () => {
+    const v = new JwtVerifier([]);
+    const token = signHs({ alg: 'HS256' }, claims(), SECRET);
+    assert.deepEqual(await v.verify(token), { ok: false, reason: 'unknown_issuer' });
+    v.addIssuer(await trusted('idp', HS));
+    assert.ok((await v.verify(token)).ok);
+    assert.throws(() => v.addIssuer({ name: 'again', config: HS, keys: { getKey: async () => undefined } }));
+  });
+
   test('a route can restrict which issuers it accepts', async () => {
     const token = signHs({ alg: 'HS256' }, claims(), SECRET);
     assert.deepEqual(await verifier.verify(token, new Set(['rs'])), { ok: false, reason: 'issuer_not_accepted_here' });
@@ -161,7 +170,8 @@ describe('JwtVerifier: attack suite (each must be refused)', () => {
       const started = performance.now();
       await refused(signHs({ alg: 'HS256', kid }, claims(), ''));
       await refused(signAsym({ alg: 'RS256', kid, typ: 'at+jwt' }, claims({ iss: RS.issuer }), rsa.privateKey));
-      assert.ok(performance.now() - started < 200);
+      // No lookup ever sleeps, reads a file or queries anything: bounded by CPU alone (generous for a loaded CI box).
+      assert.ok(performance.now() - started < 1000);
     });
   }
 
@@ -325,7 +335,7 @@ describe('JwtVerifier: remote JWKS', () => {
       audience: 'api.example.com',
       algorithms: ['ES256'],
       jwksUrl: url,
-      jwks: { cooldownSec: 0.2 },
+      jwks: { cooldownSec: 0.5 },
     };
     const v = new JwtVerifier([await trusted('idp', config)]);
     assert.equal(fetches, 1, 'warmed at setup');
@@ -335,11 +345,11 @@ describe('JwtVerifier: remote JWKS', () => {
     assert.ok(fetches <= 2, `random kids caused ${fetches - 1} fetches inside one cooldown`);
 
     served = [...served, { ...(await exportJWK(key2.publicKey)), kid: 'k2', alg: 'ES256' }];
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1200));
     assert.ok((await v.verify(token('k2', key2.privateKey))).ok, 'rotated key found after cooldown');
 
     down = true;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1200));
     assert.deepEqual(await v.verify(token('k3', key2.privateKey)), { ok: false, reason: 'no_key' });
     assert.ok((await v.verify(token('k1'))).ok, 'cached key still served while the JWKS endpoint is down');
     down = false;

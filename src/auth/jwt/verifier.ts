@@ -42,13 +42,23 @@ export interface JwtVerifierOptions {
  */
 export class JwtVerifier {
   readonly #byIssuer = new Map<string, TrustedIssuer>();
-  readonly #maxBytes: number;
+  #maxBytes: number;
   readonly #options: JwtVerifierOptions;
 
   constructor(issuers: readonly TrustedIssuer[], options: JwtVerifierOptions = {}) {
     for (const issuer of issuers) this.#byIssuer.set(issuer.config.issuer, issuer);
     this.#maxBytes = Math.max(DEFAULT_MAX_TOKEN_BYTES, ...issuers.map((i) => i.config.maxTokenBytes ?? 0));
     this.#options = options;
+  }
+
+  /**
+   * Trust one more issuer at run time: the built-in identity provider registers its own issuer
+   * here so its tokens need no configuration. The `iss` value must be new.
+   */
+  addIssuer(issuer: TrustedIssuer): void {
+    if (this.#byIssuer.has(issuer.config.issuer)) throw new Error(`issuer ${issuer.config.issuer} is already trusted`);
+    this.#byIssuer.set(issuer.config.issuer, issuer);
+    this.#maxBytes = Math.max(this.#maxBytes, issuer.config.maxTokenBytes ?? 0);
   }
 
   /** Issuer names known to this verifier. */

@@ -232,7 +232,7 @@ function checkPolicyPresence(route: RouteSettings<RouteAuth>): void {
 
 function compileRule(rule: RouteAuthRule, path: KeyPath, shared: AuthnShared): CompiledRule {
   const accept = new Set(rule.accept);
-  if (accept.has('jwt') && !shared.jwt) {
+  if (accept.has('jwt') && shared.issuerNames.size === 0) {
     throw new ConfigError([...path, 'accept'], 'accepts "jwt" but authentication.issuers is empty');
   }
   let issuers: Set<string> | undefined;
@@ -286,7 +286,7 @@ type BearerOutcome =
 async function verifyBearer(token: string, rule: CompiledRule, shared: AuthnShared): Promise<BearerOutcome> {
   const jwtShaped = token.split('.').length === 3;
   if (rule.accept.has('jwt') && (jwtShaped || rule.introspectors.length === 0)) {
-    const result = await shared.jwt!.verify(token, rule.issuers);
+    const result = await shared.jwt.verify(token, rule.issuers);
     if (result.ok) return { ok: true, identity: result.identity, cacheable: true };
     if (rule.introspectors.length === 0 || jwtShaped)
       return { ok: false, reason: `jwt: ${result.reason}`, unavailable: false };

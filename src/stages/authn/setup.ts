@@ -46,7 +46,7 @@ export interface UpstreamSettings {
 export interface AuthnShared {
   readonly realm: string;
   readonly issuerNames: ReadonlySet<string>;
-  readonly jwt: JwtVerifier | undefined;
+  readonly jwt: JwtVerifier;
   readonly introspectors: ReadonlyMap<string, Introspector>;
   readonly apiKeyHeader: string;
   readonly apiKeys: () => ApiKeyVerifier | undefined;
@@ -101,14 +101,12 @@ export async function setupAuthentication(
     );
     issuers.push({ name, config: issuer as IssuerConfig, keys });
   }
-  const jwt =
-    issuers.length > 0
-      ? new JwtVerifier(issuers, {
-          isRevoked: (iss, claims) =>
-            (typeof claims.jti === 'string' && revocations.has('jti', `${iss} ${claims.jti}`)) ||
-            revocations.has('subject', `${iss} ${claims.sub}`),
-        })
-      : undefined;
+  // Always built and published, even without configured issuers: the identity provider adds its own.
+  const jwt = new JwtVerifier(issuers, {
+    isRevoked: (iss, claims) =>
+      (typeof claims.jti === 'string' && revocations.has('jti', `${iss} ${claims.jti}`)) ||
+      revocations.has('subject', `${iss} ${claims.sub}`),
+  });
 
   const introspectors = new Map<string, Introspector>();
   for (const [name, server] of Object.entries(config.introspection ?? {})) {
@@ -227,7 +225,7 @@ export async function setupAuthentication(
     revoke: (kind, id, until) => bus.publish({ kind, id, until }),
     isRevoked: (kind, id) => revocations.has(kind, id),
   };
-  if (jwt) shared.set(K.jwtVerifier, jwt);
+  shared.set(K.jwtVerifier, jwt);
   if (signer) shared.set(K.gatewaySigner, signer);
   shared.set(K.revocations, revoker);
   shared.set(K.basic, basic);
