@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { type DemoBackend, startDemoBackend } from './index.js';
@@ -116,6 +117,25 @@ describe('demo backend', () => {
     assert.match(bad.body, /cannot be sent/);
     const big = await send(demo.url, 'POST', '/reflect', {}, Buffer.alloc(1024 * 1024 + 10, 0x20));
     assert.equal(big.status, 413);
+    assert.equal((await send(demo.url, 'GET', '/demo/public')).status, 200);
+  });
+
+  test('a request target that does not parse is a 400, not a crash', async () => {
+    const { port } = new URL(demo.url);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      let data = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        data += chunk;
+      });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(reply, /^HTTP\/1\.1 400 /);
+    assert.match(reply, /bad request target$/);
     assert.equal((await send(demo.url, 'GET', '/demo/public')).status, 200);
   });
 

@@ -72,7 +72,15 @@ export async function startDemoBackend(options: DemoBackendOptions = {}): Promis
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, identityHeader: string): void {
-  const url = new URL(req.url ?? '/', 'http://demo.invalid');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://demo.invalid');
+  } catch {
+    // An absolute-form target such as `http://[` does not parse; the demo runs in the gateway's
+    // process, so a throw here would take the gateway down with it.
+    req.resume();
+    return sendText(res, 400, 'bad request target');
+  }
   const path = url.pathname;
   if (path === '/reflect' || path === '/reflect/') {
     if (req.method === 'POST') return reflect(req, res);
