@@ -42,6 +42,9 @@ describe('store config', () => {
     assert.deepEqual(paths({ driver: 'postgres', url: 'postgres://u@h' }), [
       'store.url: names no database (postgres://user@host:5432/DATABASE)',
     ]);
+    assert.deepEqual(paths({ driver: 'postgres', url: 'postgres://u@h/d', user: 'same', owner: { user: 'same' } }), [
+      'store.owner.user: must differ from store.user: the gateway must not connect as the DDL owner',
+    ]);
     assert.deepEqual(paths({ driver: 'postgres', url: 'postgres://u@h/d', password: 'a', passwordFile: 'b' }), [
       'store.password: give password or passwordFile, not both',
     ]);

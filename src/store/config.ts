@@ -102,6 +102,14 @@ export function validateStoreConfig(config: StoreConfig | undefined, path: KeyPa
     if (!host) errors.push(new ConfigError(path, 'the postgres driver needs host (or url)'));
     if (!config.database) errors.push(new ConfigError(path, 'the postgres driver needs database (or url)'));
   }
+  if (config.owner?.user !== undefined && config.owner.user === config.user) {
+    errors.push(
+      new ConfigError(
+        [...path, 'owner', 'user'],
+        'must differ from store.user: the gateway must not connect as the DDL owner',
+      ),
+    );
+  }
   if (config.password !== undefined && config.passwordFile !== undefined) {
     errors.push(new ConfigError([...path, 'password'], 'give password or passwordFile, not both'));
   }

@@ -29,3 +29,19 @@ test('attachStore opens the configured store once and publishes it in services.s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an in-memory SQLite store works (for other parts' tests)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-mem-'));
+  try {
+    const { openStore } = await import('./store.js');
+    const store = await openStore(
+      { driver: 'sqlite', path: ':memory:', masterKey: { env: 'MK' } },
+      { dataDir: dir, configDir: dir, logger: pino({ level: 'silent' }), env: { MK: 'a'.repeat(64) } },
+    );
+    await store.secrets.put('s', 'v');
+    assert.equal(await store.secrets.get('s'), 'v');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

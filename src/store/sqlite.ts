@@ -139,8 +139,9 @@ export class SqliteDb implements Db {
 }
 
 export function openSqlite(path: string): SqliteDb {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const isNew = !existsSync(path);
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const isNew = !inMemory && !existsSync(path);
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: 5000 });
@@ -155,6 +156,7 @@ export function openSqlite(path: string): SqliteDb {
   }
   // WAL: readers never block the writer; NORMAL is durable across application crashes and only
   // loses the last commits on power loss (https://sqlite.org/pragma.html#pragma_synchronous).
+  // In-memory databases (tests) have no WAL; the pragma answers "memory" there.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
