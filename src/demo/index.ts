@@ -161,7 +161,13 @@ function reflect(req: IncomingMessage, res: ServerResponse): void {
     const result = parseReflectRequest(Buffer.concat(chunks));
     if (!result.ok) return sendText(res, 400, result.error);
     const { status, headers, body } = result.response;
-    res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+    try {
+      res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+    } catch {
+      // parseReflectRequest already refuses what node:http rejects; this keeps any case it
+      // missed from becoming an exception in the gateway's process.
+      return sendText(res, 400, 'the described response cannot be sent');
+    }
     res.end(body);
   });
 }
