@@ -379,8 +379,13 @@ const RULES: readonly Rule[] = [
   },
 ];
 
+const MAY_MATCH = /[o&UETBfc;(v]/;
+
 /** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
 export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {
+  // Every rule needs an operator, connective, statement, clause, call, comment, `;`, `(` or
+  // variable: prose (`nnnnnnnn`) is settled without running them.
+  if (!MAY_MATCH.test(sequence.fingerprint)) return undefined;
   // A trailing marker keeps `$` from matching where the window ended before the input did.
   const subject = sequence.complete ? sequence.fingerprint : `${sequence.fingerprint}~`;
   for (const rule of RULES) {

@@ -91,7 +91,9 @@ for (const [name, seed] of [
     );
   }
 }
-const benign10k = Buffer.from(('<p class="x">' + prose + '</p>').repeat(100).slice(0, 10_240), 'latin1').toString('latin1');
+const benign10k = Buffer.from(('<p class="x">' + prose + '</p>').repeat(100).slice(0, 10_240), 'latin1').toString(
+  'latin1',
+);
 console.log(
   `  html   ${String(10_240).padStart(6)} B: detectSQLi ${microseconds(detectSQLi, benign10k).toFixed(2)}  detectXSS ${microseconds(detectXSS, benign10k).toFixed(2)}`,
 );
