@@ -88,7 +88,31 @@ function masterKeyFromFlags(argv: readonly string[], cwd: string): MasterKeyConf
   return undefined;
 }
 
-export async function resolveTarget(argv: readonly string[], io: CliIO): Promise<StoreTarget> {
+export interface ResolveOptions {
+  /**
+   * Refuse a SQLite file that does not exist yet, instead of creating an empty database (a
+   * typo in --db must not make `audit verify` report an intact, empty log).
+   */
+  readonly existing?: boolean;
+}
+
+export async function resolveTarget(
+  argv: readonly string[],
+  io: CliIO,
+  options: ResolveOptions = {},
+): Promise<StoreTarget> {
+  const target = await resolveTargetUnchecked(argv, io);
+  if (options.existing && target.config?.driver !== 'postgres') {
+    const { sqlitePath } = await import('./store.js');
+    const path = sqlitePath(target.config, target);
+    if (path !== ':memory:' && !existsSync(path)) {
+      throw new UsageError(`no database at ${path} (portcullis db migrate creates it)`);
+    }
+  }
+  return target;
+}
+
+async function resolveTargetUnchecked(argv: readonly string[], io: CliIO): Promise<StoreTarget> {
   const masterKey = masterKeyFromFlags(argv, io.cwd);
   const db = flag(argv, '--db');
   const url = flag(argv, '--url');

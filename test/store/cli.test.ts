@@ -180,11 +180,15 @@ describe('portcullis keys / db / audit', () => {
       [keysCommand, ['rotate-master', '--db', db]],
       [keysCommand, ['generate-master']],
       [dbCommand, ['migrate', '--db']],
+      [auditCommand, ['verify', '--db', join(dir, 'typo.db')]],
+      [dbCommand, ['status', '--db', join(dir, 'typo.db')]],
+      [keysCommand, ['list', '--db', join(dir, 'typo.db')]],
     ] as const) {
       const r = await run(command, ...argv);
       assert.equal(r.code, 2, `${command.name} ${argv.join(' ')}: ${r.stderr}`);
       assertOneSentence(r.stderr);
     }
+    assert.equal(existsSync(join(dir, 'typo.db')), false, 'a mistyped --db never creates a database');
   });
 
   test('--help prints usage and exits 0', async () => {

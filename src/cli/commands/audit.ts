@@ -45,7 +45,7 @@ export const auditCommand: Command = {
       ] as const) {
         if (value !== undefined && !/^\d+$/.test(value)) throw new support.UsageError(`${name} must be a whole number`);
       }
-      const target = await support.resolveTarget(argv, io);
+      const target = await support.resolveTarget(argv, io, { existing: true });
       const { openStore } = await import('../../store/store.js');
       const store = await openStore(target.config, {
         ...target,

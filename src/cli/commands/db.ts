@@ -30,7 +30,7 @@ export const dbCommand: Command = {
       }
       if (sub === undefined) throw new support.UsageError('give a sub-command: migrate, status, init or backup');
       if (sub === 'init') return init(argv, io);
-      const target = await support.resolveTarget(argv, io);
+      const target = await support.resolveTarget(argv, io, { existing: sub !== 'migrate' });
       const logger = support.cliLogger(io);
       const { openDb, openStore } = await import('../../store/store.js');
       switch (sub) {

@@ -54,7 +54,7 @@ export const keysCommand: Command = {
           const env = support.flag(argv, '--new-key-env');
           if (!file === !env)
             throw new support.UsageError('give exactly one of --new-key-file FILE or --new-key-env NAME');
-          const target = await support.resolveTarget(argv, io);
+          const target = await support.resolveTarget(argv, io, { existing: true });
           const next = loadMasterKey(
             {
               config: file ? { file: resolve(io.cwd, file) } : { env: env! },
@@ -97,7 +97,7 @@ export const keysCommand: Command = {
             throw new support.UsageError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
           }
           const publishFor = parseDuration(support.flag(argv, '--publish-retired-for') ?? '24h');
-          const target = await support.resolveTarget(argv, io);
+          const target = await support.resolveTarget(argv, io, { existing: true });
           const { openStore } = await import('../../store/store.js');
           const store = await openStore(target.config, {
             ...target,
