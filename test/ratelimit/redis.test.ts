@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { RedisBanManager } from '../../src/ratelimit/bans.js';
 import { DEFAULT_AGGREGATION } from '../../src/ratelimit/ip.js';
@@ -11,7 +11,23 @@ import { RedisStore } from '../../src/ratelimit/redis-store.js';
 import { limitSpec } from '../../src/ratelimit/spec.js';
 import { REDIS_URL, redisSkipReason, testPrefix } from './context.js';
 
-const run = promisify(execFile);
+/** Starts one worker process; resolves once it is connected and waiting for the go signal. */
+async function worker(
+  args: string[],
+): Promise<{ go: () => void; result: Promise<{ admitted: number; errors: number }> }> {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+  const exited = once(child, 'exit');
+  while (!out.startsWith('ready\n')) {
+    if (child.exitCode !== null) throw new Error(`worker exited early: ${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {
+    go: () => child.stdin.end('go\n'),
+    result: exited.then(() => JSON.parse(out.slice('ready\n'.length)) as { admitted: number; errors: number }),
+  };
+}
 const skip = await redisSkipReason();
 
 describe('Redis store (shared Redis)', { skip }, () => {
@@ -86,13 +102,12 @@ describe('Redis store (shared Redis)', { skip }, () => {
     }
   });
 
-  test('two OS processes, 20 000 attempts on a key limited to 1000: exactly 1000 admitted', async () => {
+  test('two OS processes, 20 000 attempts on a key limited to 1000: exactly 1000 admitted', async (t) => {
     for (const [algorithm, per] of [
       ['gcra', '1d'],
       ['sliding-window', '1d'],
     ] as const) {
       const workerPrefix = `${prefix}acc-${algorithm}:`;
-      const startAt = String(Date.now() + 4000);
       const args = [
         '--import',
         'tsx',
@@ -103,13 +118,14 @@ describe('Redis store (shared Redis)', { skip }, () => {
         '1000',
         per,
         '10000',
-        startAt,
       ];
-      const [a, b] = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
-      const ra = JSON.parse(a.stdout) as { admitted: number; errors: number };
-      const rb = JSON.parse(b.stdout) as { admitted: number; errors: number };
+      const [ra, rb] = await Promise.all([worker(args), worker(args)]).then(async (started) => {
+        for (const w of started) w.go();
+        return Promise.all(started.map((w) => w.result));
+      });
       assert.equal(ra.errors + rb.errors, 0);
       assert.equal(ra.admitted + rb.admitted, 1000, `${algorithm}: ${ra.admitted} + ${rb.admitted}`);
+      t.diagnostic(`${algorithm}: ${ra.admitted} + ${rb.admitted} admitted of 20000`);
       assert.ok(ra.admitted > 0 && rb.admitted > 0, `both processes took part: ${ra.admitted} + ${rb.admitted}`);
     }
   });
