@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { crsFiles, prelude } from '../../stages/waf/index.js';
+import { crsFiles, findInstalledCrs, INSTALLED_CRS_CANDIDATES, prelude } from '../../stages/waf/index.js';
 import { BASELINE_SECLANG } from '../../waf/baseline/rules.js';
 import { createWaf, type MatchedRule, SecLangError, type Transaction } from '../../waf/index.js';
 import { parseRawRequest, type RawRequest } from '../../waf/raw-request.js';
@@ -15,9 +15,9 @@ transformations and the value it matched, and the anomaly scores with the decisi
 
 The request is either a file holding a raw HTTP/1.x request (as sent on the wire), or curl-style
 arguments. Options:
-  --crs DIR          OWASP CRS directory (rules/ and crs-setup.conf[.example]); default: the
-                     first of /usr/share/modsecurity-crs, ../shared/crs that exists, else the
-                     built-in baseline rules
+  --crs DIR          OWASP CRS directory (rules/ and crs-setup.conf[.example]); default: an
+                     installed CRS (Debian's /usr/share/modsecurity-crs, /opt/coreruleset...),
+                     else the built-in baseline rules
   --baseline         use the built-in baseline rules even when CRS is installed
   --rules FILE       extra SecLang file, loaded after CRS (repeatable)
   --paranoia N       paranoia level 1-4 (default 1)
@@ -126,9 +126,7 @@ function parseArgs(argv: readonly string[], io: CliIO): Options {
     }
   }
   if (crs === undefined && !baseline) {
-    crs = ['/usr/share/modsecurity-crs', resolve(io.cwd, '..', 'shared', 'crs')].find((d) =>
-      existsSync(resolve(d, 'rules')),
-    );
+    crs = findInstalledCrs([...INSTALLED_CRS_CANDIDATES, resolve(io.cwd, '..', 'shared', 'crs')]);
   }
   return { request, crs, rules, paranoia, threshold };
 }

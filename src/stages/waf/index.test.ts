@@ -8,8 +8,10 @@ import { Registry } from 'prom-client';
 import { ConfigError } from '../../config/errors.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { compileWaf } from '../../waf/engine/waf.js';
+import { TRANSFORMATIONS } from '../../waf/transformations/registry.js';
 import type { Services } from '../definition.js';
-import { wafStage } from './index.js';
+import { createWafStage, wafStage } from './index.js';
 import type { WafGlobal, WafRoute } from './schema.js';
 
 const RULES = `
@@ -197,5 +199,40 @@ describe('waf stage', () => {
     assert.equal((await run(stage, ctx('GET', "/?id=1' OR '1'='1"))).kind, 'respond');
     assert.equal((await run(stage, ctx('GET', '/?f=../../etc/passwd'))).kind, 'respond');
     assert.equal((await run(stage, ctx('GET', '/?q=hello+world'))).kind, 'continue');
+  });
+
+  test('an engine fault fails closed in block mode and open in detect mode', async () => {
+    const waf = compileWaf({
+      text: 'SecRule ARGS "@boom" "id:1,phase:1,pass"',
+      operators: new Map([
+        [
+          'boom',
+          () => ({
+            evaluate: () => {
+              throw new Error('operator bug');
+            },
+          }),
+        ],
+      ]),
+      transformations: TRANSFORMATIONS,
+    });
+    const base = {
+      waf,
+      paranoiaLevel: 1,
+      detectionParanoiaLevel: 1,
+      inbound: 5,
+      outbound: 4,
+      removeRuleIds: [],
+      removeTargets: [],
+    };
+    const c = ctx('GET', '/?a=1');
+    const blocked = await createWafStage({ ...base, mode: 'block' }).requestHead!(c);
+    assert.equal(blocked.kind, 'respond');
+    if (blocked.kind === 'respond') assert.deepEqual(blocked.response, { kind: 'problem', code: 'PC_ERR_INTERNAL' });
+    assert.equal(c.logFields['wafError'], 'operator bug');
+    assert.equal(
+      (await createWafStage({ ...base, mode: 'detect' }).requestHead!(ctx('GET', '/?a=1'))).kind,
+      'continue',
+    );
   });
 });

@@ -51,7 +51,7 @@ export function createWafStage(options: WafStageOptions): Stage {
     ctx.logFields['waf'] = { blockedBy: stop.ruleId };
     return respondProblem('waf_blocked', 'PC_ERR_WAF_BLOCKED', { reason: `waf rule ${stop.ruleId}` });
   };
-  return {
+  const stage: Stage = {
     name: 'waf',
     requestHead(ctx) {
       const tx = options.waf.newTransaction(
@@ -139,6 +139,34 @@ export function createWafStage(options: WafStageOptions): Stage {
       }
     },
   };
+  return guarded(stage, options.mode);
+}
+
+/**
+ * A stage never throws on the data plane (STYLE #2). An engine fault fails closed in block
+ * mode (500, detail in the log only) and open in detect mode, where the WAF only observes.
+ */
+function guarded(stage: Stage, mode: 'block' | 'detect'): Stage {
+  const onFault = (ctx: RequestContext, error: unknown): Verdict => {
+    ctx.logFields['wafError'] = error instanceof Error ? error.message : String(error);
+    return mode === 'block' ? respondProblem('error', 'PC_ERR_INTERNAL', { reason: 'waf engine fault' }) : CONTINUE;
+  };
+  const wrap =
+    <A extends unknown[]>(fn: ((ctx: RequestContext, ...rest: A) => Verdict | Promise<Verdict>) | undefined) =>
+    (ctx: RequestContext, ...rest: A): Verdict => {
+      try {
+        return fn!(ctx, ...rest) as Verdict;
+      } catch (error) {
+        return onFault(ctx, error);
+      }
+    };
+  return {
+    ...stage,
+    requestHead: wrap(stage.requestHead),
+    requestBody: wrap(stage.requestBody),
+    responseHead: wrap(stage.responseHead),
+    responseBody: wrap(stage.responseBody),
+  };
 }
 
 function bodyExpected(ctx: RequestContext, tx: Transaction): boolean {
@@ -186,6 +214,29 @@ SecRule MULTIPART_STRICT_ERROR "!@eq 0" "id:200003,phase:2,t:none,log,deny,statu
 SecRule MULTIPART_UNMATCHED_BOUNDARY "@eq 1" "id:200004,phase:2,t:none,log,deny,msg:'Multipart parser detected a possible unmatched boundary.'"
 `;
 }
+
+/**
+ * An installed CRS, for `portcullis init` and `waf explain`: Debian's package, then the usual
+ * manual install locations. Undefined when none is found.
+ */
+export function findInstalledCrs(candidates: readonly string[] = INSTALLED_CRS_CANDIDATES): string | undefined {
+  for (const dir of candidates) {
+    try {
+      crsFiles(dir);
+      return dir;
+    } catch {
+      // not a usable CRS here; try the next place
+    }
+  }
+  return undefined;
+}
+
+export const INSTALLED_CRS_CANDIDATES: readonly string[] = [
+  '/usr/share/modsecurity-crs',
+  '/usr/local/share/coreruleset',
+  '/opt/coreruleset',
+  '/etc/modsecurity/crs',
+];
 
 /** Where Debian's modsecurity-crs package keeps the setup and exclusion files. */
 const DEBIAN_CRS_ETC = '/etc/modsecurity/crs';

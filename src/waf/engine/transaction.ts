@@ -144,6 +144,14 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   // ---- feeding the request -------------------------------------------------------------
 
+  /** The TCP connection, when it was not known at newTransaction() time. */
+  processConnection(clientIp: string, clientPort: number, serverIp: string, serverPort: number): void {
+    this.#scalars.set('REMOTE_ADDR', clientIp);
+    this.#scalars.set('REMOTE_PORT', String(clientPort));
+    this.#scalars.set('SERVER_ADDR', serverIp);
+    this.#scalars.set('SERVER_PORT', String(serverPort));
+  }
+
   /** The request line. `uri` is the request-target as sent; protocol like "HTTP/1.1". */
   processUri(method: string, uri: string, protocol: string): void {
     this.#scalars.set('REQUEST_METHOD', method);
