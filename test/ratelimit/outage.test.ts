@@ -91,7 +91,8 @@ describe('Redis outage mid-run', { skip }, () => {
     assert.equal(healthy.kind === 'decided' && healthy.degraded, false);
     assert.equal((await decide(closed, 'k')).kind, 'decided');
 
-    // Kill Redis while decisions are in flight.
+    // Kill Redis while decisions are in flight. The bound on each decision is the 100 ms timeout
+    // plus scheduling slack on a busy machine; without the client options it would be seconds.
     const inFlight = Array.from({ length: 20 }, (_, i) => decide(i % 2 ? open : closed, `burst${i}`));
     children[0]!.kill('SIGKILL');
     await Promise.all(inFlight);
@@ -108,7 +109,7 @@ describe('Redis outage mid-run', { skip }, () => {
     const before = unavailable;
     assert.equal((await decide(closed, 'k')).kind, 'unavailable');
     assert.equal(unavailable, before + 1);
-    assert.ok(slowest < 250, `slowest decision ${slowest.toFixed(1)} ms with timeoutMs 100`);
+    assert.ok(slowest < 500, `slowest decision ${slowest.toFixed(1)} ms with timeoutMs 100`);
 
     // Restart on the same port; both clients must reconnect on their own.
     children.push(await startRedis(port));
@@ -125,6 +126,6 @@ describe('Redis outage mid-run', { skip }, () => {
     }
     assert.ok(recoveredAfter < 2000, `recovered after ${recoveredAfter.toFixed(0)} ms`);
     t.diagnostic(`recovered ${recoveredAfter.toFixed(0)} ms after restart; slowest decision ${slowest.toFixed(1)} ms`);
-    assert.ok(slowest < 250, `slowest decision ${slowest.toFixed(1)} ms with timeoutMs 100`);
+    assert.ok(slowest < 500, `slowest decision ${slowest.toFixed(1)} ms with timeoutMs 100`);
   });
 });

@@ -144,10 +144,10 @@ describe('Redis store (shared Redis)', { skip }, () => {
     try {
       await one.ban('198.51.100.200', 60_000, 'manual');
       assert.ok(one.isBanned('198.51.100.200'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       assert.ok(two.isBanned('198.51.100.200'));
       assert.equal(await two.lift('198.51.100.200'), true);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       assert.equal(one.isBanned('198.51.100.200'), undefined);
 
       assert.equal(await one.recordStrike('auth', '192.0.2.77'), false);
