@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,10 @@ function capture() {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
   return { lines, logger };
+}
+
+function fingerprint(pem: unknown): string {
+  return new X509Certificate(String(pem)).fingerprint256;
 }
 
 const dirs: string[] = [];
@@ -64,7 +69,7 @@ describe('createCertificateReloader', () => {
     const reloader = createCertificateReloader({ certPath, keyPath, logger, onReload: () => {} });
     try {
       assert.equal(reloader.current.info.subject.startsWith('CN=localhost'), true);
-      assert.equal(reloader.current.options.cert, pair.certPem);
+      assert.equal(fingerprint(reloader.current.options.cert), fingerprint(pair.certPem));
       assert.equal(reloader.current.options.minVersion, 'TLSv1.2');
       assert.equal(await reloader.reload(), false, 'unchanged files are not a reload');
     } finally {
@@ -105,7 +110,7 @@ describe('createCertificateReloader', () => {
       writeAtomically(certPath, next.certPem);
       const update = await updated;
       assert.notEqual(update.info.fingerprint256, before);
-      assert.equal(update.options.cert, next.certPem);
+      assert.equal(fingerprint(update.options.cert), fingerprint(next.certPem));
       assert.equal(reloader!.current, update);
       assert.ok(lines.some((line) => line.msg === 'TLS certificate reloaded'));
       assert.ok(!lines.some((line) => JSON.stringify(line).includes('PRIVATE KEY')), 'key material never logged');
@@ -251,5 +256,35 @@ describe('private key file permissions', () => {
     const tight = capture();
     createCertificateReloader({ certPath, keyPath, logger: tight.logger, watch: false, onReload: () => {} }).close();
     assert.equal(tight.lines.filter((line) => line.level >= 40).length, 0);
+  });
+});
+
+describe('combined PEM files', () => {
+  test('certificate and key in one file (with text around the blocks) load and reload', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'combined.pem');
+    const first = await generateDevCertificate();
+    writeFileSync(path, `Bag Attributes\n    friendlyName: gw\n${first.certPem}${first.keyPem}`, { mode: 0o600 });
+    const { logger } = capture();
+    const reloader = createCertificateReloader({
+      certPath: path,
+      keyPath: path,
+      logger,
+      watch: false,
+      onReload: () => {},
+    });
+    try {
+      assert.equal(fingerprint(reloader.current.options.cert), fingerprint(first.certPem));
+      assert.match(
+        String(reloader.current.options.key),
+        /^-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----$/,
+      );
+      const next = await generateDevCertificate();
+      writeFileSync(path, `${next.keyPem}${next.certPem}`);
+      assert.equal(await reloader.reload(), true);
+      assert.equal(fingerprint(reloader.current.options.cert), fingerprint(next.certPem));
+    } finally {
+      reloader.close();
+    }
   });
 });

@@ -4,8 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import { type ServerCredentials, serverSecureContextOptions, type TlsProfile } from './settings.js';
-import { CertificateError, type CertificateInfo, checkCertificatePair } from './validate.js';
+import { serverSecureContextOptions, type TlsProfile } from './settings.js';
+import { CertificateError, type CertificateInfo, checkCertificatePair, normalizeCredentials } from './validate.js';
 
 /** What a listener needs to serve a (new) certificate. */
 export interface CertificateUpdate {
@@ -166,11 +166,11 @@ class FileCertificateReloader implements CertificateReloader {
   }
 
   #build(contents: readonly string[]): CertificateUpdate {
-    const credentials: ServerCredentials = {
+    const credentials = normalizeCredentials({
       certPem: contents[0]!,
       keyPem: contents[1]!,
       ...(contents[2] !== undefined ? { caPem: contents[2] } : {}),
-    };
+    });
     const info = checkCertificatePair(credentials);
     const options = serverSecureContextOptions(credentials, this.#options.profile);
     let context: SecureContext;

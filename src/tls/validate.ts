@@ -41,7 +41,7 @@ export function checkCertificatePair(credentials: ServerCredentials, now: Date =
 
   let key: KeyObject;
   try {
-    key = createPrivateKey(credentials.keyPem);
+    key = createPrivateKey(extractPrivateKeyPem(credentials.keyPem));
   } catch (error) {
     throw new CertificateError('the key file holds no readable unencrypted private key', { cause: error });
   }
@@ -113,6 +113,31 @@ function checkKeyStrength(key: KeyObject): void {
 
 export function splitPemCertificates(pem: string): string[] {
   return pem.match(PEM_CERTIFICATE) ?? [];
+}
+
+// PKCS #8 ("PRIVATE KEY"), PKCS #1 ("RSA PRIVATE KEY") and SEC 1 ("EC PRIVATE KEY") blocks.
+const PEM_PRIVATE_KEY = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?)PRIVATE KEY-----[\s\S]+?-----END \1PRIVATE KEY-----/;
+
+/**
+ * The private-key block of a PEM file, which may also hold the certificate chain (one combined
+ * file) or text around the blocks (openssl pkcs12 "Bag Attributes"); OpenSSL refuses both as is.
+ * Returns the input unchanged when there is no key block, so the parse error stays OpenSSL's.
+ */
+export function extractPrivateKeyPem(pem: string): string {
+  return pem.match(PEM_PRIVATE_KEY)?.[0] ?? pem;
+}
+
+/**
+ * Only the PEM blocks TLS needs: the certificate chain and the private key, each in its own
+ * string, whatever else the files hold (both may be one combined file).
+ */
+export function normalizeCredentials(raw: ServerCredentials): ServerCredentials {
+  const chain = splitPemCertificates(raw.certPem);
+  return {
+    certPem: chain.length > 0 ? `${chain.join('\n')}\n` : raw.certPem,
+    keyPem: extractPrivateKeyPem(raw.keyPem),
+    ...(raw.caPem !== undefined ? { caPem: raw.caPem } : {}),
+  };
 }
 
 function parseCertificate(pem: string, what: string): X509Certificate {
