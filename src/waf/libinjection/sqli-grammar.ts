@@ -159,7 +159,7 @@ const RULES: readonly Rule[] = [
   {
     // `' OR '1'='1`, `1 AND 1=2`, `') or ('a'='a`, `' and sleep(5)`, `' or 1--`
     technique: 'boolean predicate appended to the value',
-    shape: /^\(*[s1v]\)*&(?:[1snv]o|[1v][c&);]|s[c;]|f\(|\(+[1snvf(E])/,
+    shape: /^\(*[s1v]\)*&(?:[1snv]o|[1v][c&);]|s[c;]|f\(|\(+[1snvf(E]|E[1vfo(])/,
     scope: 'any',
     also: (tokens) => connectedPredicateIsSql(tokens) && endsWithBareComment(tokens),
   },
@@ -195,10 +195,21 @@ const RULES: readonly Rule[] = [
   {
     // `x'='x`, `'1' not regexp '2`: the literal becomes one side of a comparison.
     technique: 'comparison tautology on the literal',
-    shape: /^s\)*o[s1]$/,
+    shape: /^s\)*(?:o[s1v])+$/,
     scope: 'any',
     // Equality only: `"> "` and `'< '` are prompts and arrows far more often than `x'>'y`.
     also: (tokens) => EQUALITY.has(tokens.find((t) => t.cls === 'o')?.value ?? ''),
+  },
+  {
+    // `(CASE WHEN 4518=5617 THEN 1 ELSE NULL END)`: a conditional that builds a boolean oracle.
+    technique: 'CASE WHEN conditional',
+    shape: /kk[1snv]o/,
+    scope: 'any',
+    also: (tokens) =>
+      tokens.some(
+        (t, i) =>
+          t.value === 'case' && tokens[i + 1]?.value === 'when' && SYMBOLIC_COMPARISONS.has(tokens[i + 3]?.value ?? ''),
+      ),
   },
   {
     // `UNION SELECT`, `UNION ALL (SELECT`, `UNION/**/DISTINCT/**/SELECT`
@@ -380,6 +391,22 @@ const RULES: readonly Rule[] = [
 ];
 
 const MAY_MATCH = /[o&UETBfc;(v]/;
+
+/**
+ * Streams the rest of the input looking for UNION [ALL|DISTINCT] [(...] SELECT: the one
+ * shape strong enough to count wherever it appears, since prose does not put these two
+ * keywords together. Comments in between are whitespace, as MySQL reads them.
+ */
+export function unionSelectAhead(tokenizer: SqlTokenizer): boolean {
+  let afterUnion = false;
+  for (let token = tokenizer.next(); token !== undefined; token = tokenizer.next()) {
+    if (token.cls === 'c') continue;
+    if (afterUnion && token.cls === 'E' && token.value === 'select') return true;
+    if (token.cls === 'U') afterUnion = token.value.startsWith('union');
+    else if (!(afterUnion && (token.cls === '(' || (token.cls === 'k' && token.value === 'all')))) afterUnion = false;
+  }
+  return false;
+}
 
 /** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
 export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {

@@ -219,6 +219,21 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('Select one from the list where you live').matched, false);
   });
 
+  test('UNION SELECT counts anywhere, also past the window', () => {
+    const far = '(1) group by (1) having 1 order by 1 union/**/all (select 1--';
+    assert.equal(explainSQLi(far)?.technique, 'UNION-based extraction (after the window)');
+    assert.equal(detectSQLi(`${'x '.repeat(5000)}union select 1`).matched, true);
+    assert.equal(detectSQLi('the credit union selected a new board').matched, false);
+    assert.equal(detectSQLi('union members select a leader').matched, false);
+  });
+
+  test('CASE WHEN with a comparison, chained equalities, a SELECT after a connective', () => {
+    assert.equal(detectSQLi('(CASE WHEN 4518=5617 THEN 1 ELSE NULL END)').matched, true);
+    assert.equal(detectSQLi('in case when the phone rings').matched, false);
+    assert.equal(detectSQLi("X' != 'Y' = 0 = '1").matched, true);
+    assert.equal(detectSQLi('1 AND SELECT 1 FROM t').matched, true);
+  });
+
   test('bytes above 0x7f are word characters', () => {
     assert.equal(detectSQLi("caf\xe9' or 1=1").matched, true);
     assert.equal(detectSQLi('caf\xe9 cr\xe8me').matched, false);

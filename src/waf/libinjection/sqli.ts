@@ -1,4 +1,4 @@
-import { classify, fold } from './sqli-grammar.js';
+import { classify, fold, unionSelectAhead } from './sqli-grammar.js';
 import { type QuoteContext, SqlTokenizer } from './sqli-tokenizer.js';
 
 export interface SqliResult {
@@ -10,6 +10,12 @@ export interface SqliResult {
   readonly fingerprint: string;
 }
 
+export interface SqliFinding {
+  readonly context: QuoteContext;
+  readonly fingerprint: string;
+  readonly technique: string;
+}
+
 /**
  * The three places an input can land in a query: as a bare value (number, identifier), inside
  * a '...' literal, inside a "..." literal (a string in MySQL's default mode). A quoted reading
@@ -18,32 +24,51 @@ export interface SqliResult {
  */
 const CONTEXTS: readonly QuoteContext[] = ['none', "'", '"'];
 
+/** Cheap test before the whole-input UNION scan. */
+const MENTIONS_UNION = /union/i;
+
+const UNION_BEYOND_WINDOW = 'UNION-based extraction (after the window)';
+
+/**
+ * The full analysis; `asIs` receives the as-is fingerprint for the no-match answer. The
+ * window pass runs first in every context; only when none matches and the input says
+ * `union` is the whole input streamed once more per context, for a UNION SELECT that
+ * expressions pushed past the window (`(1) group by (1) union select 1`).
+ */
+function analyse(input: string, asIs?: { fingerprint: string }): SqliFinding | undefined {
+  const contexts = CONTEXTS.filter((c) => c === 'none' || input.includes(c));
+  const windows = [];
+  for (const context of contexts) {
+    const sequence = fold(new SqlTokenizer(input, context));
+    const technique = classify(sequence, context);
+    if (technique !== undefined) return { context, fingerprint: sequence.fingerprint, technique };
+    if (context === 'none' && asIs !== undefined) asIs.fingerprint = sequence.fingerprint;
+    windows.push(sequence.fingerprint);
+  }
+  if (!MENTIONS_UNION.test(input)) return undefined;
+  for (const [i, context] of contexts.entries()) {
+    if (unionSelectAhead(new SqlTokenizer(input, context))) {
+      return { context, fingerprint: windows[i]!, technique: UNION_BEYOND_WINDOW };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Detects SQL injection by tokenizing the input as SQL in each quote context, folding the
  * tokens, and matching the folded shape against the injection grammar in sqli-grammar.ts.
  * The input is a byte string (one char per byte). Linear in the input length: each context is
- * one forward pass that stops after a few folded tokens.
+ * one forward pass that stops after a few folded tokens, plus at most one full pass per
+ * context when the input mentions UNION.
  */
 export function detectSQLi(input: string): SqliResult {
-  let asIs = '';
-  for (const context of CONTEXTS) {
-    if (context !== 'none' && !input.includes(context)) continue;
-    const sequence = fold(new SqlTokenizer(input, context));
-    if (classify(sequence, context) !== undefined) return { matched: true, fingerprint: sequence.fingerprint };
-    if (context === 'none') asIs = sequence.fingerprint;
-  }
-  return { matched: false, fingerprint: asIs };
+  const asIs = { fingerprint: '' };
+  const finding = analyse(input, asIs);
+  if (finding !== undefined) return { matched: true, fingerprint: finding.fingerprint };
+  return { matched: false, fingerprint: asIs.fingerprint };
 }
 
-/** Which technique matched, for `waf explain` and for tests; undefined when nothing did. */
-export function explainSQLi(
-  input: string,
-): { context: QuoteContext; fingerprint: string; technique: string } | undefined {
-  for (const context of CONTEXTS) {
-    if (context !== 'none' && !input.includes(context)) continue;
-    const sequence = fold(new SqlTokenizer(input, context));
-    const technique = classify(sequence, context);
-    if (technique !== undefined) return { context, fingerprint: sequence.fingerprint, technique };
-  }
-  return undefined;
+/** Which context and technique matched, for `waf explain` and for tests; undefined when nothing did. */
+export function explainSQLi(input: string): SqliFinding | undefined {
+  return analyse(input);
 }
