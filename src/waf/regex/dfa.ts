@@ -58,6 +58,8 @@ function prevClassOf(c: number): Prev {
 
 class NfaBuilder {
   readonly states: NfaState[] = [];
+  // Counted repetitions compile the same set many times: share its table.
+  readonly #tables = new Map<ByteSet, Uint8Array>();
 
   push(state: NfaState): number {
     if (this.states.length >= MAX_NFA_STATES) throw new TooLarge();
@@ -68,8 +70,14 @@ class NfaBuilder {
   /** Compiles `node` so that it continues to state `next`; returns its entry state. */
   compile(node: Node, next: number): number {
     switch (node.type) {
-      case 'set':
-        return this.push({ op: Op.Byte, set: toTable(node.set), next });
+      case 'set': {
+        let table = this.#tables.get(node.set);
+        if (table === undefined) {
+          table = toTable(node.set);
+          this.#tables.set(node.set, table);
+        }
+        return this.push({ op: Op.Byte, set: table, next });
+      }
       case 'seq': {
         let entry = next;
         for (let i = node.items.length - 1; i >= 0; i--) entry = this.compile(node.items[i] as Node, entry);
@@ -169,6 +177,7 @@ export class LazyDfa {
   test(input: string): boolean {
     const n = input.length;
     let s = this.#stateFor([], Prev.Start);
+    const anchored = this.#anchored;
     for (let i = 0; i < n; i++) {
       const c = input.charCodeAt(i) & 0xff;
       let t: number;
@@ -176,17 +185,18 @@ export class LazyDfa {
         // `$` also holds before a final newline: this one position needs the wider context.
         t = this.#transition(s, c, true);
       } else {
-        const state = this.#states[s] as DfaState;
+        const states = this.#states;
+        const state = states[s] as DfaState;
         t = state.next[c] as number;
         if (t === UNKNOWN) {
           t = this.#transition(s, c, false);
-          if (t >= 0 && this.#states[s] === state) state.next[c] = t;
-          else if (t === ACCEPT && this.#states[s] === state) state.next[c] = ACCEPT;
+          // Only cache into a state that survived a possible flush of the cache.
+          if (this.#states === states) state.next[c] = t;
         }
       }
       if (t === ACCEPT) return true;
       s = t;
-      if (this.#anchored && (this.#states[s] as DfaState).nfa.length === 0) return false;
+      if (anchored && (this.#states[s] as DfaState).nfa.length === 0) return false;
     }
     return this.#acceptsAtEnd(s);
   }

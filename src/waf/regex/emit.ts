@@ -105,3 +105,27 @@ function hasCapture(node: Node): boolean {
       return false;
   }
 }
+
+/**
+ * Whether the emitted source decides "matches or not" exactly as PCRE: true unless some `$`
+ * (outside multiline mode) can be followed by more pattern, where consuming the final newline
+ * (see `emit`) could change the answer, as in `a$\n` or `$^`.
+ */
+export function emittedTestIsExact(node: Node, atEnd = true): boolean {
+  switch (node.type) {
+    case 'assert':
+      return node.kind !== 'endOrFinalNewline' || atEnd;
+    case 'seq':
+      return node.items.every((item, i) => emittedTestIsExact(item, atEnd && i === node.items.length - 1));
+    case 'alt':
+      return node.alternatives.every((a) => emittedTestIsExact(a, atEnd));
+    case 'group':
+      return emittedTestIsExact(node.body, atEnd);
+    case 'repeat':
+      return emittedTestIsExact(node.body, atEnd && node.max <= 1);
+    case 'look':
+      return emittedTestIsExact(node.body, false);
+    default:
+      return true;
+  }
+}

@@ -1,8 +1,8 @@
 import { PhraseMatcher } from './aho-corasick.js';
 import { LazyDfa } from './dfa.js';
-import { emit } from './emit.js';
+import { emit, emittedTestIsExact } from './emit.js';
 import { requiredLiterals } from './literals.js';
-import { parsePattern, RegexSyntaxError } from './parse.js';
+import { type Node, parsePattern, RegexSyntaxError } from './parse.js';
 import { enableLinearFallback, LINEAR_FLAG } from './v8-flags.js';
 
 export type { PhraseMatch } from './aho-corasick.js';
@@ -56,41 +56,92 @@ export function compileSeclangRegex(pattern: string): SeclangRegex {
   } catch (error) {
     throw new RegexSyntaxError(`pattern cannot be compiled: ${(error as Error).message}`);
   }
-  let linear = false;
-  if (linearAvailable) {
-    try {
-      new RegExp(source, LINEAR_FLAG);
-      linear = true;
-    } catch {
-      linear = false;
+  return new CompiledRegex(pattern, source, parsed.groupCount, parsed.root, regex);
+}
+
+/**
+ * Values up to this length go to V8's backtracking engine when its linear-time fallback covers the
+ * pattern: there it is faster than the DFA, and the fallback caps its worst case (measured in
+ * bench/waf-regex.bench.ts). Longer values, and every value of a pattern the fallback does not
+ * cover, run on the DFA.
+ */
+export const SHORT_VALUE = 128;
+
+/**
+ * Everything but parsing is built on first use: a CRS load compiles some 300 patterns, most of
+ * which the prefilter keeps from ever running on a given deployment's traffic.
+ */
+class CompiledRegex implements SeclangRegex {
+  readonly pattern: string;
+  readonly source: string;
+  readonly groupCount: number;
+  readonly #root: Node;
+  readonly #regex: RegExp;
+  #literals: readonly string[] | undefined;
+  #prefilter: Prefilter | undefined;
+  #dfa: LazyDfa | null | undefined;
+  #linear: boolean | undefined;
+  #shortPath: boolean | undefined;
+
+  constructor(pattern: string, source: string, groupCount: number, root: Node, regex: RegExp) {
+    this.pattern = pattern;
+    this.source = source;
+    this.groupCount = groupCount;
+    this.#root = root;
+    this.#regex = regex;
+  }
+
+  get requiredLiterals(): readonly string[] {
+    this.#literals ??= requiredLiterals(this.#root);
+    return this.#literals;
+  }
+
+  get linear(): boolean {
+    if (this.#linear === undefined) {
+      this.#linear = false;
+      if (linearAvailable) {
+        try {
+          new RegExp(this.source, LINEAR_FLAG);
+          this.#linear = true;
+        } catch {
+          this.#linear = false;
+        }
+      }
     }
+    return this.#linear;
   }
-  const literals = requiredLiterals(parsed.root);
-  const prefilter = makePrefilter(literals);
-  const dfa = LazyDfa.build(parsed.root);
-  if (dfa === null) {
-    return {
-      pattern,
-      source,
-      groupCount: parsed.groupCount,
-      requiredLiterals: literals,
-      linear,
-      dfa: false,
-      test: (input) => prefilter(input) && regex.test(input),
-      exec: (input) => (prefilter(input) ? regex.exec(input) : null),
-    };
+
+  get dfa(): boolean {
+    return this.#automaton() !== null;
   }
-  return {
-    pattern,
-    source,
-    groupCount: parsed.groupCount,
-    requiredLiterals: literals,
-    linear: true,
-    dfa: true,
-    test: (input) => prefilter(input) && dfa.test(input),
-    // The backtracking engine only runs on values the DFA has proved to match.
-    exec: (input) => (prefilter(input) && dfa.test(input) ? regex.exec(input) : null),
-  };
+
+  #automaton(): LazyDfa | null {
+    if (this.#dfa === undefined) this.#dfa = LazyDfa.build(this.#root);
+    return this.#dfa;
+  }
+
+  #passes(input: string): boolean {
+    this.#prefilter ??= makePrefilter(this.requiredLiterals);
+    return this.#prefilter(input);
+  }
+
+  /** Whether the pattern matches, in time linear in the input whatever the input. */
+  #matches(input: string): boolean {
+    this.#shortPath ??= this.linear && emittedTestIsExact(this.#root);
+    if (input.length <= SHORT_VALUE && this.#shortPath) return this.#regex.test(input);
+    const dfa = this.#automaton();
+    // Without a DFA (lookarounds, back-references), V8's engine is all there is.
+    return dfa === null ? this.#regex.test(input) : dfa.test(input);
+  }
+
+  test(input: string): boolean {
+    return this.#passes(input) && this.#matches(input);
+  }
+
+  exec(input: string): RegExpExecArray | null {
+    // The backtracking engine only runs on values already proved to match.
+    return this.#passes(input) && this.#matches(input) ? this.#regex.exec(input) : null;
+  }
 }
 
 type Prefilter = (input: string) => boolean;

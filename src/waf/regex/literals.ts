@@ -106,5 +106,5 @@ function pick(a: readonly string[] | null, b: readonly string[] | null): string[
   const sa = score(a);
   const sb = score(b);
   if (sa < 0 && sb < 0) return null;
-  return sa >= sb ? [...(a as string[])] : [...(b as string[])];
+  return (sa >= sb ? a : b) as string[];
 }
