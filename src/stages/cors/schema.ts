@@ -3,25 +3,37 @@ import { HEADER_NAME_PATTERN } from '../headers/schema.js';
 
 const HeaderName = Type.String({ pattern: HEADER_NAME_PATTERN, minLength: 1, maxLength: 256 });
 
-/**
- * Route `cors`: strict allow-lists. Origins are exact serialized origins (scheme://host[:port]),
- * or the single entry "*" for public, credential-less resources.
- */
+/** Route `cors`: strict allow-lists (docs/headers-and-cors.md). */
 export const CorsRouteSchema = Type.Object(
   {
-    origins: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1, maxItems: 1000 }),
-    /** Methods a preflight may ask for; default: the route's match.methods (without OPTIONS), else GET, HEAD, POST. */
+    origins: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'exact origins (scheme://host[:port]) as browsers send them, or the single entry "*"',
+    }),
     methods: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[A-Z]+$', maxLength: 32 }), { minItems: 1, maxItems: 20 }),
+      Type.Array(Type.String({ pattern: '^[A-Z]+$', maxLength: 32 }), {
+        minItems: 1,
+        maxItems: 20,
+        description: "methods a preflight may ask for; default the route's methods without OPTIONS",
+      }),
     ),
-    /** Request headers a preflight may ask for (Access-Control-Allow-Headers). */
-    headers: Type.Optional(Type.Array(HeaderName, { maxItems: 100 })),
-    /** Response headers the browser may show to the page (Access-Control-Expose-Headers). */
-    exposeHeaders: Type.Optional(Type.Array(HeaderName, { maxItems: 100 })),
-    /** Seconds a browser may cache a preflight answer (default 600; browsers cap it at 7200 or 86400). */
-    maxAge: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
-    /** Allow cookies and HTTP authentication on cross-origin requests (default false). */
-    credentials: Type.Optional(Type.Boolean()),
+    headers: Type.Optional(
+      Type.Array(HeaderName, { maxItems: 100, description: 'request headers a preflight may ask for' }),
+    ),
+    exposeHeaders: Type.Optional(
+      Type.Array(HeaderName, { maxItems: 100, description: 'response headers the page may read' }),
+    ),
+    maxAge: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 86_400,
+        description: 'seconds a browser may cache a preflight (default 600)',
+      }),
+    ),
+    credentials: Type.Optional(
+      Type.Boolean({ description: 'allow cookies and HTTP authentication (default false; not with "*")' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -43,28 +43,40 @@ const off = Type.Literal(false);
 
 export const SecurityHeadersSchema = Type.Object(
   {
-    /** Strict-Transport-Security on responses to TLS requests; false to leave it out. */
     hsts: Type.Optional(
-      Type.Union([
-        off,
-        Type.Object(
-          {
-            maxAge: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seconds' })),
-            includeSubDomains: Type.Optional(Type.Boolean()),
-            preload: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-      ]),
+      Type.Union(
+        [
+          off,
+          Type.Object(
+            {
+              maxAge: Type.Optional(
+                Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seconds (default 63072000)' }),
+              ),
+              includeSubDomains: Type.Optional(Type.Boolean({ description: 'default true' })),
+              preload: Type.Optional(Type.Boolean({ description: 'default false' })),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: 'Strict-Transport-Security on TLS requests, or false' },
+      ),
     ),
-    /** X-Content-Type-Options: nosniff (default true). */
-    contentTypeOptions: Type.Optional(Type.Boolean()),
-    referrerPolicy: Type.Optional(Type.Union([off, ...REFERRER_POLICIES.map((p) => Type.Literal(p))])),
-    /** Sent only when the upstream sent no Content-Security-Policy; default frame-ancestors 'none'. */
+    contentTypeOptions: Type.Optional(Type.Boolean({ description: 'X-Content-Type-Options: nosniff (default true)' })),
+    referrerPolicy: Type.Optional(
+      Type.Union([off, ...REFERRER_POLICIES.map((p) => Type.Literal(p))], {
+        description: 'sent when the upstream sent none (default no-referrer)',
+      }),
+    ),
     contentSecurityPolicy: Type.Optional(
-      Type.Union([off, Type.String({ minLength: 1, maxLength: 8192, pattern: HEADER_VALUE_PATTERN })]),
+      Type.Union([off, Type.String({ minLength: 1, maxLength: 8192, pattern: HEADER_VALUE_PATTERN })], {
+        description: "sent when the upstream sent no CSP (default frame-ancestors 'none')",
+      }),
     ),
-    frameOptions: Type.Optional(Type.Union([off, Type.Literal('DENY'), Type.Literal('SAMEORIGIN')])),
+    frameOptions: Type.Optional(
+      Type.Union([off, Type.Literal('DENY'), Type.Literal('SAMEORIGIN')], {
+        description: 'X-Frame-Options when the upstream sent none (default DENY)',
+      }),
+    ),
     crossOriginResourcePolicy: Type.Optional(
       Type.Union([off, Type.Literal('same-origin'), Type.Literal('same-site'), Type.Literal('cross-origin')]),
     ),
@@ -77,10 +89,15 @@ export const SecurityHeadersSchema = Type.Object(
         Type.Literal('unsafe-none'),
       ]),
     ),
-    /** Response headers that reveal the software behind the gateway; replaces the default list. */
-    removeHeaders: Type.Optional(Type.Array(HeaderName, { maxItems: 100 })),
-    /** Cache-Control: no-store on answers to authenticated requests that set no Cache-Control (default true). */
-    noStoreAuthenticated: Type.Optional(Type.Boolean()),
+    removeHeaders: Type.Optional(
+      Type.Array(HeaderName, {
+        maxItems: 100,
+        description: 'response headers removed (default server, x-powered-by, x-aspnet-version, x-aspnetmvc-version)',
+      }),
+    ),
+    noStoreAuthenticated: Type.Optional(
+      Type.Boolean({ description: 'Cache-Control: no-store on authenticated answers without one (default true)' }),
+    ),
   },
   { additionalProperties: false },
 );
