@@ -127,7 +127,6 @@ export class RedisRevocationBus implements RevocationBus {
   readonly #channel: string;
   readonly #hash: string;
   readonly #listeners = new Set<RevocationListener>();
-  #subscribed: Promise<unknown> | undefined;
 
   private constructor(pub: Redis, sub: Redis, prefix: string) {
     this.#pub = pub;
@@ -147,14 +146,21 @@ export class RedisRevocationBus implements RevocationBus {
     });
   }
 
+  /**
+   * Connects and subscribes. Redis being down at start does not stop the gateway: the clients
+   * keep reconnecting (ioredis re-subscribes by itself), and every time the subscriber becomes
+   * ready again the revocations still in force are re-read, so none published during the outage
+   * is missed.
+   */
   static async open(
     url: string,
-    options: { keyPrefix?: string; onError?: (error: Error) => void } = {},
+    options: { keyPrefix?: string; onError?: (error: Error) => void; connectTimeoutMs?: number } = {},
   ): Promise<RedisRevocationBus> {
     const { Redis: Client } = await import('ioredis');
     const common = {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
+      connectTimeout: options.connectTimeoutMs ?? 2000,
       retryStrategy: (n: number) => Math.min(100 * n, 1000),
     };
     const pub = new Client(url, common);
@@ -162,11 +168,28 @@ export class RedisRevocationBus implements RevocationBus {
     const onError = options.onError ?? (() => undefined);
     pub.on('error', onError);
     sub.on('error', onError);
-    await Promise.all([pub.connect(), sub.connect()]);
     const bus = new RedisRevocationBus(pub, sub, options.keyPrefix ?? 'portcullis:');
-    bus.#subscribed = sub.subscribe(bus.#channel);
-    await bus.#subscribed;
+    // After the first connection attempt (followBus loads the list then), every 'ready' is a
+    // reconnection after which the list is re-read.
+    let firstAttemptDone = false;
+    sub.on('ready', () => {
+      if (firstAttemptDone) bus.#replay().catch(onError);
+    });
+    try {
+      await Promise.all([pub.connect(), sub.connect()]);
+      await sub.subscribe(bus.#channel);
+      firstAttemptDone = true;
+    } catch (error) {
+      firstAttemptDone = true;
+      onError(error as Error);
+      // Queued until the connection comes up; ioredis keeps retrying.
+      sub.subscribe(bus.#channel).catch(() => undefined);
+    }
     return bus;
+  }
+
+  async #replay(): Promise<void> {
+    for (const revocation of await this.load()) for (const listener of this.#listeners) listener(revocation);
   }
 
   async publish(revocation: Revocation): Promise<void> {
@@ -206,8 +229,17 @@ export class RedisRevocationBus implements RevocationBus {
 }
 
 /** Wires a bus into a local list: loads what is in force, then follows new revocations. */
-export async function followBus(bus: RevocationBus, list: RevocationList): Promise<() => void> {
+export async function followBus(
+  bus: RevocationBus,
+  list: RevocationList,
+  onError: (error: unknown) => void = () => undefined,
+): Promise<() => void> {
   const unsubscribe = bus.subscribe((r) => list.add(r));
-  for (const r of await bus.load()) list.add(r);
+  try {
+    for (const r of await bus.load()) list.add(r);
+  } catch (error) {
+    // Redis unreachable at start: the bus re-reads the list once it connects.
+    onError(error);
+  }
   return unsubscribe;
 }

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { followBus, MemoryRevocationBus, RevocationList } from '../../src/auth/revocation.js';
+import { followBus, MemoryRevocationBus, RedisRevocationBus, RevocationList } from '../../src/auth/revocation.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const worker = fileURLToPath(new URL('./revocation-worker.ts', import.meta.url));
@@ -64,6 +64,22 @@ describe('revocation across OS processes (Redis pub/sub)', { skip }, () => {
     const late = start(prefix, 'late');
     assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
     for (const p of [listener, publisher, late]) p.child.kill();
+  });
+});
+
+describe('Redis bus without Redis', () => {
+  test('opening while Redis is unreachable does not fail the start', async () => {
+    const errors: unknown[] = [];
+    const started = performance.now();
+    const bus = await RedisRevocationBus.open('redis://127.0.0.1:1', {
+      connectTimeoutMs: 300,
+      onError: (e) => errors.push(e),
+    });
+    const list = new RevocationList();
+    await followBus(bus, list, (e) => errors.push(e));
+    assert.ok(errors.length > 0, 'the failure is reported');
+    assert.ok(performance.now() - started < 5000);
+    await bus.close();
   });
 });
 

@@ -88,7 +88,10 @@ export async function setupAuthentication(
   } else {
     bus = new MemoryRevocationBus();
   }
-  closers.push(await followBus(bus, revocations).then((off) => async () => off()));
+  const unfollow = await followBus(bus, revocations, (error) =>
+    services.logger.warn({ err: (error as Error).message }, 'revocation list not loaded yet; retried on reconnect'),
+  );
+  closers.push(async () => unfollow());
   closers.push(() => bus.close());
   const pruner = setInterval(() => revocations.prune(), 60_000);
   pruner.unref();
