@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { assembleSchema } from '../src/config/schema.js';
-import { STAGE_DEFINITIONS } from '../src/stages/registry.js';
+import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../src/stages/registry.js';
 
 interface Row {
   path: string;
@@ -44,12 +44,13 @@ function walk(s: TSchema, path: string, rows: Row[], depth: number): void {
   } else if (s.type === 'array' && s.items) {
     walk(s.items as TSchema, `${path}[]`, rows, depth + 1);
   } else if (s.anyOf) {
-    for (const branch of s.anyOf as TSchema[]) if (branch.type === 'object' || branch.type === 'array') walk(branch, path, rows, depth + 1);
+    for (const branch of s.anyOf as TSchema[])
+      if (branch.type === 'object' || branch.type === 'array') walk(branch, path, rows, depth + 1);
   }
 }
 
 const rows: Row[] = [];
-walk(assembleSchema(STAGE_DEFINITIONS), '', rows, 0);
+walk(assembleSchema(STAGE_DEFINITIONS, SERVICE_DEFINITIONS), '', rows, 0);
 const text = `# Configuration reference
 
 Generated from the configuration schema by \`npx tsx scripts/config-reference.ts\`: every key the

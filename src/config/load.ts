@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
-import { STAGE_DEFINITIONS } from '../stages/registry.js';
+import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../stages/registry.js';
 import type { GatewayConfig } from './core-schema.js';
 import { ConfigErrors, type ConfigIssue, type KeyPath } from './errors.js';
 import { InterpolationError, interpolate } from './interpolate.js';
@@ -31,7 +31,7 @@ function getValidator(): ValidateFunction {
     // coerceTypes: values interpolated from ${env:...} arrive as strings ("8080").
     const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
     addFormats(ajv);
-    validator = ajv.compile(assembleSchema(STAGE_DEFINITIONS));
+    validator = ajv.compile(assembleSchema(STAGE_DEFINITIONS, SERVICE_DEFINITIONS));
   }
   return validator;
 }
@@ -112,7 +112,11 @@ function semanticProblems(config: GatewayConfig): { path: KeyPath; message: stri
     if (seen !== undefined)
       problems.push({ path: ['routes', i, 'name'], message: `duplicate route name (also routes[${seen}])` });
     names.set(route.name, i);
-    if (!(route.upstream in config.upstreams) && !/^https?:\/\//.test(route.upstream)) {
+    if (
+      !(route.upstream in config.upstreams) &&
+      !/^https?:\/\//.test(route.upstream) &&
+      !route.upstream.startsWith('internal:')
+    ) {
       problems.push({ path: ['routes', i, 'upstream'], message: `no upstream named "${route.upstream}"` });
     }
   });

@@ -1,5 +1,5 @@
 import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
-import type { StageDefinition } from '../stages/definition.js';
+import type { ServiceDefinition, StageDefinition } from '../stages/definition.js';
 import {
   AdminSchema,
   coreRouteProperties,
@@ -14,7 +14,10 @@ import {
  * The configuration schema, assembled from the core sections and every stage's global and
  * per-route keys: one source of truth for validation, defaults and docs.
  */
-export function assembleSchema(definitions: readonly StageDefinition[]): TObject {
+export function assembleSchema(
+  definitions: readonly StageDefinition[],
+  services: readonly ServiceDefinition[] = [],
+): TObject {
   const routeProps: TProperties = { ...coreRouteProperties };
   const globalProps: Record<string, TSchema> = {};
   for (const def of definitions) {
@@ -26,6 +29,10 @@ export function assembleSchema(definitions: readonly StageDefinition[]): TObject
       if (def.global.key in globalProps) throw new Error(`global key "${def.global.key}" is defined twice`);
       globalProps[def.global.key] = Type.Optional(def.global.schema);
     }
+  }
+  for (const svc of services) {
+    if (svc.global.key in globalProps) throw new Error(`global key "${svc.global.key}" is defined twice`);
+    globalProps[svc.global.key] = Type.Optional(svc.global.schema);
   }
   const route = Type.Object(routeProps, { additionalProperties: false });
   return Type.Object(

@@ -271,6 +271,12 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
       };
 
       const send = (body: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer> | null): void => {
+        if (r.internal || !r.upstream) {
+          // In-process upstream (e.g. the identity provider): it answers on res itself.
+          r.internal?.(req, res, c);
+          return;
+        }
+        const upstream = r.upstream;
         if (Buffer.isBuffer(body)) {
           c.upstreamHeaders['content-length'] = String(body.length);
           delete c.upstreamHeaders['transfer-encoding'];
@@ -281,12 +287,12 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         let buffered: Buffer[] | undefined;
         let bufferedBytes = 0;
         const control = forward(
-          r.upstream,
+          upstream,
           { method, path, headers: c.upstreamHeaders, body: body as never },
           {
             onHeaders(status, rawHeaders, resume) {
               upstreamMs = performance.now() - sentAt;
-              metrics.upstream(r.upstream.name, upstreamMs / 1000);
+              metrics.upstream(upstream.name, upstreamMs / 1000);
               head = { status, headers: responseHeaders(rawHeaders) };
               const h = head;
               h.headers[idHeader] = id;
@@ -452,7 +458,7 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     out[name] = headers[name];
   }
-  if (!route.upstream.preserveHost) delete out.host;
+  if (!route.upstream?.preserveHost) delete out.host;
   else if (!out.host && facts.host) out.host = facts.host;
   // Only a trusted proxy's forwarding chain is kept; anyone else's is replaced.
   const xff = headers['x-forwarded-for'];

@@ -7,13 +7,16 @@ import { compilePipeline, type Pipeline } from '../pipeline/runner.js';
 import type { Stage } from '../pipeline/stage.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Router } from '../routing/router.js';
-import type { Services, StageDefinition } from '../stages/definition.js';
-import { STAGE_DEFINITIONS } from '../stages/registry.js';
+import type { ServiceDefinition, Services, StageDefinition } from '../stages/definition.js';
+import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../stages/registry.js';
+import { INTERNAL_PREFIX, type InternalHandler } from './internal.js';
 
 export interface CompiledRoute {
   readonly name: string;
   readonly config: RouteConfig;
-  readonly upstream: Upstream;
+  /** The proxied upstream; undefined for an in-process (`internal:`) one. */
+  readonly upstream: Upstream | undefined;
+  readonly internal: InternalHandler | undefined;
   readonly pipeline: Pipeline;
   readonly maxBodyBytes: number;
   readonly maxResponseBufferBytes: number;
@@ -57,6 +60,7 @@ export class Runtime {
     loaded: LoadedConfig,
     base: { logger: Logger; metrics: Registry; onHealthChange?: (u: string, t: string, healthy: boolean) => void },
     definitions: readonly StageDefinition[] = STAGE_DEFINITIONS,
+    serviceDefinitions: readonly ServiceDefinition[] = SERVICE_DEFINITIONS,
   ): Promise<Runtime> {
     const config = loaded.config;
     const services: Services = {
@@ -78,6 +82,15 @@ export class Runtime {
     const disposers: (() => Promise<void>)[] = [];
     const sharedByStage = new Map<StageDefinition, unknown>();
     try {
+      for (const svc of serviceDefinitions) {
+        try {
+          const shared = await svc.setup(config[svc.global.key], services);
+          if (svc.dispose) disposers.push(() => svc.dispose!(shared));
+        } catch (error) {
+          if (error instanceof ConfigError) issues.push(toIssue(error));
+          else throw error;
+        }
+      }
       for (const def of definitions) {
         if (!def.setup) continue;
         const key = def.global?.key;
@@ -136,8 +149,22 @@ export class Runtime {
             ),
           );
         }
+        let internal: InternalHandler | undefined;
+        if (route.upstream.startsWith(INTERNAL_PREFIX)) {
+          internal = services.shared.get(route.upstream) as InternalHandler | undefined;
+          if (typeof internal !== 'function') {
+            issues.push(
+              toIssue(
+                new ConfigError(
+                  [...path, 'upstream'],
+                  `no in-process handler "${route.upstream}" (is its service configured?)`,
+                ),
+              ),
+            );
+          }
+        }
         let upstream = upstreams.get(route.upstream);
-        if (!upstream) {
+        if (!upstream && !route.upstream.startsWith(INTERNAL_PREFIX)) {
           // An inline URL: a single-target upstream with default settings.
           upstream = new Upstream(
             `route:${route.name}`,
@@ -150,6 +177,7 @@ export class Runtime {
           name: route.name,
           config: route,
           upstream,
+          internal,
           pipeline: compilePipeline(stages),
           maxBodyBytes: route.maxBodyBytes ?? config.server.limits.maxBodyBytes,
           maxResponseBufferBytes: route.maxResponseBufferBytes ?? 1024 * 1024,

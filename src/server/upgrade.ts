@@ -78,7 +78,7 @@ export function createUpgradeHandler(options: { current: () => Runtime; logger: 
         const r = verdict.response;
         return fail(r.kind === 'problem' ? r.code : 'PC_ERR_FORBIDDEN', r.status);
       }
-      const target = route.upstream.pick();
+      const target = route.upstream?.pick();
       if (!target) return fail('PC_ERR_UPSTREAM_UNAVAILABLE');
       const path = ctx.upstreamQuery ? `${ctx.upstreamPath}?${ctx.upstreamQuery}` : ctx.upstreamPath;
       target.pool

@@ -59,3 +59,16 @@ export interface StageDefinition<G = unknown, R = unknown, S = unknown> {
   /** Release what setup() opened, after a reload has drained the old configuration. */
   dispose?(shared: S): Promise<void>;
 }
+
+/**
+ * A gateway-wide service that is not a pipeline stage (e.g. the identity provider): it has a
+ * top-level config key, is set up before the stages, and may publish values in services.shared —
+ * among them in-process handlers that routes reach with `upstream: internal:<name>` (published
+ * under the key `internal:<name>` as an InternalHandler, see src/server/internal.ts).
+ */
+export interface ServiceDefinition<G = unknown, S = unknown> {
+  readonly name: string;
+  readonly global: { readonly key: string; readonly schema: TSchema };
+  setup(global: G | undefined, services: Services): Promise<S>;
+  dispose?(shared: S): Promise<void>;
+}

@@ -1,10 +1,12 @@
 import { authenticateDefinition } from './authn/index.js';
 import { authorizeDefinition } from './authz/index.js';
 import { corsStage } from './cors/index.js';
-import type { StageDefinition } from './definition.js';
+import type { ServiceDefinition, StageDefinition } from './definition.js';
 import { headersStage } from './headers/index.js';
 import { ipFilterStage } from './ip-filter/index.js';
 import { rateLimitIdentityStage, rateLimitStage } from './rate-limit/index.js';
+import { transformStageDefinition } from './transform/index.js';
+import { validateStageDefinition } from './validate/index.js';
 import { wafStage } from './waf/index.js';
 
 /**
@@ -18,7 +20,13 @@ export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
   rateLimitIdentityStage,
   authenticateDefinition,
   authorizeDefinition,
+  validateStageDefinition,
   wafStage,
+  transformStageDefinition,
   corsStage,
   headersStage,
 ];
+
+/** Gateway-wide services (not pipeline stages), set up before the stages. */
+// biome-ignore lint/suspicious/noExplicitAny: definitions are heterogeneous in their config types
+export const SERVICE_DEFINITIONS: readonly ServiceDefinition<any, any>[] = [];
