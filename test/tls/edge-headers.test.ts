@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
@@ -171,6 +172,32 @@ describe('security headers and CORS through the gateway', () => {
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
     assert.equal(foreign.headers['access-control-allow-credentials'], undefined);
     assert.match(String(foreign.headers.vary), /Origin/);
+  });
+
+  test('over HTTP/2 the same headers arrive and preflights are answered', async () => {
+    const h2 = (method: string, headers: Record<string, string>) =>
+      new Promise<http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader>((resolve, reject) => {
+        const session = http2.connect(secureUrl, { ca: ca.certPem, servername: 'localhost' });
+        session.on('error', reject);
+        const req = session.request({ ':method': method, ':path': '/api/items', ...headers });
+        req.on('response', (response) => {
+          req.resume();
+          req.on('end', () => {
+            session.close();
+            resolve(response);
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const get = await h2('GET', { origin: APP });
+    assert.equal(get[':status'], 200);
+    assert.equal(get['strict-transport-security'], 'max-age=63072000; includeSubDomains');
+    assert.equal(get['access-control-allow-origin'], APP);
+    assert.equal(get.server, undefined);
+    const preflight = await h2('OPTIONS', { origin: APP, 'access-control-request-method': 'GET' });
+    assert.equal(preflight[':status'], 204);
+    assert.equal(preflight['access-control-allow-origin'], APP);
   });
 
   test('a preflight on an authenticated route is answered before authentication', {
