@@ -201,6 +201,24 @@ const RULES: readonly Rule[] = [
     also: (tokens) => EQUALITY.has(tokens.find((t) => t.cls === 'o')?.value ?? ''),
   },
   {
+    // `1--`, `@@version#`: a numeric slot whose query is cut off right after the value.
+    technique: 'comment truncation after a number',
+    shape: /^[1v]\)*c$/,
+    scope: 'any',
+    // A written number or variable; `TRUE#LAST` is a word that happens to be a constant.
+    also: (tokens) => (tokens[0]?.value === '1' || tokens[0]?.cls === 'v') && endsWithTruncatingComment(tokens),
+  },
+  {
+    // `1 INTO OUTFILE '/var/www/x.php'`: MySQL writes the result to a file.
+    technique: 'file write',
+    shape: /kk/,
+    scope: 'any',
+    also: (tokens) =>
+      tokens.some(
+        (t, i) => t.value === 'into' && (tokens[i + 1]?.value === 'outfile' || tokens[i + 1]?.value === 'dumpfile'),
+      ),
+  },
+  {
     // `(CASE WHEN 4518=5617 THEN 1 ELSE NULL END)`: a conditional that builds a boolean oracle.
     technique: 'CASE WHEN conditional',
     shape: /kk[1snv]o/,
@@ -270,7 +288,7 @@ const RULES: readonly Rule[] = [
   {
     // `(SELECT * FROM`, `(select count(`, `(SELECT @@version`
     technique: 'parenthesised sub-query',
-    shape: /\(E(?:ok|f\(|v|[1n](?:,[1n])*k)/,
+    shape: /\(E(?:ok|f\(|v|\(|[1n](?:,[1n])*k)/,
     scope: 'any',
     also: (tokens) => tokens.some(isSelect),
   },
@@ -390,7 +408,7 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-const MAY_MATCH = /[o&UETBfc;(v]/;
+const MAY_MATCH = /[o&UETBfc;(vk]/;
 
 /**
  * Streams the rest of the input looking for UNION [ALL|DISTINCT] [(...] SELECT: the one
@@ -410,8 +428,8 @@ export function unionSelectAhead(tokenizer: SqlTokenizer): boolean {
 
 /** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
 export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {
-  // Every rule needs an operator, connective, statement, clause, call, comment, `;`, `(` or
-  // variable: prose (`nnnnnnnn`) is settled without running them.
+  // Every rule needs an operator, connective, statement, clause, call, comment, `;`, `(`,
+  // variable or keyword: prose (`nnnnnnnn`) is settled without running them.
   if (!MAY_MATCH.test(sequence.fingerprint)) return undefined;
   // A trailing marker keeps `$` from matching where the window ended before the input did.
   const subject = sequence.complete ? sequence.fingerprint : `${sequence.fingerprint}~`;

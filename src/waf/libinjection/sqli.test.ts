@@ -234,6 +234,13 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('1 AND SELECT 1 FROM t').matched, true);
   });
 
+  test('a number cut off by a comment; INTO OUTFILE', () => {
+    assert.equal(detectSQLi('1 --').matched, true);
+    assert.equal(detectSQLi('@@version#').matched, true);
+    assert.equal(detectSQLi('1 # first item, then the rest').matched, false);
+    assert.equal(detectSQLi("1 into outfile '/var/www/x.php'").matched, true);
+  });
+
   test('bytes above 0x7f are word characters', () => {
     assert.equal(detectSQLi("caf\xe9' or 1=1").matched, true);
     assert.equal(detectSQLi('caf\xe9 cr\xe8me').matched, false);
