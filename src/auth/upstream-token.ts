@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -91,7 +91,8 @@ export class GatewayTokenSigner {
       ...(o.audience !== undefined ? { aud: o.audience } : {}),
       iat: nowSec,
       exp: nowSec + o.ttlSec,
-      jti: requestId,
+      // The request id may come from a trusted client header: not unique enough for a jti.
+      jti: randomUUID(),
       rid: requestId,
       amr: [identity.method],
       roles: identity.roles,
