@@ -88,7 +88,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #removedTags = new Set<string>();
   readonly #removedMsgs = new Set<string>();
   readonly #removedTargets: RemovedTarget[] = [];
-  readonly #transformCache = new Map<string, Map<string, string>>();
+  /** value -> results of transformation-chain prefixes, indexed by prefix id (Rule.transformationIds). */
+  readonly #transformCache = new Map<string, (string | undefined)[]>();
   readonly #matched: MatchedRule[] = [];
   readonly #phasesDone = new Set<RulePhase>();
   #currentMatches: MatchDetail[] = [];
@@ -579,24 +580,53 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       this.#runActions(rule);
       return true;
     }
-    const op = rule.operator;
+    // Targets are walked in place (no intermediate arrays): this loop runs for every rule and
+    // every value of every request.
+    const checkExclusions = rule.exclusions.length > 0 || this.#removedTargets.length > 0;
     let matched = false;
-    for (const target of this.#collectTargets(rule, starter)) {
-      if (!rule.multiMatch) {
-        const value = this.#transform(rule, target);
-        if (op.impl.evaluate(this, value) === op.negated) continue;
-        matched = true;
-        this.#onValueMatched(rule, starter, target, value);
+    for (const sel of rule.targets) {
+      const def = VARIABLES.get(sel.name);
+      if (!def) continue;
+      if (def.kind === 'scalar') {
+        // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
+        if (checkExclusions && this.#excluded(rule, starter, sel.name, '')) continue;
+        const raw = def.read(this) ?? '';
+        if (this.#test(rule, starter, sel.name, '', sel.count ? (raw === '' ? '0' : '1') : raw)) matched = true;
         continue;
       }
-      for (const value of this.#transformAll(rule, target.value)) {
-        if (op.impl.evaluate(this, value) === op.negated) continue;
-        matched = true;
-        this.#onValueMatched(rule, starter, target, value);
-        break;
+      const entries =
+        sel.key !== undefined && def.lookup && sel.name !== 'XML' ? def.lookup(this, sel.key) : def.read(this);
+      // Fixed length: a setvar run by this very rule must not add values to its own loop.
+      const n = entries.length;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const e = entries[i]!;
+        if (sel.key !== undefined && !keyMatches(sel.name, sel.key, e.key)) continue;
+        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
+        if (checkExclusions && this.#excluded(rule, starter, sel.name, e.key)) continue;
+        if (sel.count) count++;
+        else if (this.#test(rule, starter, sel.name, e.key, e.value)) matched = true;
       }
+      if (sel.count && this.#test(rule, starter, sel.name, sel.key ?? '', String(count))) matched = true;
     }
     return matched;
+  }
+
+  /** Transforms one value, runs the operator, and records a match. */
+  #test(rule: Rule, starter: Rule, variable: string, key: string, input: string): boolean {
+    const op = rule.operator!;
+    if (!rule.multiMatch) {
+      const value = this.#transform(rule, input);
+      if (op.impl.evaluate(this, value) === op.negated) return false;
+      this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
+      return true;
+    }
+    for (const value of this.#transformAll(rule, input)) {
+      if (op.impl.evaluate(this, value) === op.negated) continue;
+      this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
+      return true;
+    }
+    return false;
   }
 
   #onValueMatched(rule: Rule, starter: Rule, target: TargetValue, value: string): void {
@@ -712,33 +742,6 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   // ---- targets and transformations ---------------------------------------------------------
 
-  #collectTargets(rule: Rule, starter: Rule): TargetValue[] {
-    const out: TargetValue[] = [];
-    for (const sel of rule.targets) {
-      const def = VARIABLES.get(sel.name);
-      if (!def) continue;
-      if (def.kind === 'scalar') {
-        // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
-        if (this.#excluded(rule, starter, sel.name, '')) continue;
-        const value = def.read(this) ?? '';
-        out.push({ variable: sel.name, key: '', value: sel.count ? (value === '' ? '0' : '1') : value });
-        continue;
-      }
-      let count = 0;
-      const entries =
-        sel.key !== undefined && def.lookup && sel.name !== 'XML' ? def.lookup(this, sel.key) : def.read(this);
-      for (const e of entries) {
-        if (sel.key !== undefined && !keyMatches(sel.name, sel.key, e.key)) continue;
-        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
-        if (this.#excluded(rule, starter, sel.name, e.key)) continue;
-        if (sel.count) count++;
-        else out.push({ variable: sel.name, key: e.key, value: e.value });
-      }
-      if (sel.count) out.push({ variable: sel.name, key: sel.key ?? '', value: String(count) });
-    }
-    return out;
-  }
-
   #excluded(rule: Rule, starter: Rule, variable: string, key: string): boolean {
     for (const ex of rule.exclusions) if (ex.name === variable && selectorHits(ex, key)) return true;
     for (const r of this.#removedTargets) {
@@ -754,30 +757,33 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
    * computed for the same value in this transaction: CRS runs the same t:urlDecodeUni,... chains
    * over the same ARGS in hundreds of rules.
    */
-  #transform(rule: Rule, target: TargetValue): string {
+  #transform(rule: Rule, input: string): string {
     const ts = rule.transformations;
-    if (ts.length === 0) return target.value;
-    const keys = rule.transformationKeys;
-    const input = target.value;
+    const n = ts.length;
+    if (n === 0) return input;
+    const ids = rule.transformationIds;
+    // One lookup per value; the slots hold each chain prefix's result by its id.
+    let slots = this.#transformCache.get(input);
     let start = 0;
     let value = input;
-    for (let i = ts.length - 1; i >= 0; i--) {
-      const hit = this.#transformCache.get(keys[i]!)?.get(input);
-      if (hit !== undefined) {
-        if (i === ts.length - 1) return hit;
-        value = hit;
-        start = i + 1;
-        break;
+    if (slots === undefined) {
+      slots = [];
+      this.#transformCache.set(input, slots);
+    } else {
+      const full = slots[ids[n - 1]!];
+      if (full !== undefined) return full;
+      for (let i = n - 2; i >= 0; i--) {
+        const hit = slots[ids[i]!];
+        if (hit !== undefined) {
+          value = hit;
+          start = i + 1;
+          break;
+        }
       }
     }
-    for (let i = start; i < ts.length; i++) {
+    for (let i = start; i < n; i++) {
       value = ts[i]!.fn(value);
-      let cache = this.#transformCache.get(keys[i]!);
-      if (!cache) {
-        cache = new Map();
-        this.#transformCache.set(keys[i]!, cache);
-      }
-      cache.set(input, value);
+      slots[ids[i]!] = value;
     }
     return value;
   }

@@ -92,6 +92,8 @@ export interface Rule {
   readonly transformations: readonly NamedTransformation[];
   /** Cache keys for each prefix of `transformations` (names joined by ','). */
   readonly transformationKeys: readonly string[];
+  /** A small integer per distinct prefix key, process-wide, for the per-value result slots. */
+  readonly transformationIds: readonly number[];
   readonly msg?: string;
   readonly logdata?: string;
   readonly severity?: number;

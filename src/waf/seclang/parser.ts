@@ -439,6 +439,7 @@ function toRule(
     ...(b.operator ? { operator: b.operator } : {}),
     transformations: d.transformations,
     transformationKeys: keys,
+    transformationIds: keys.map(prefixId),
     ...(d.msg !== undefined ? { msg: d.msg } : {}),
     ...(d.logdata !== undefined ? { logdata: d.logdata } : {}),
     ...(d.severity !== undefined ? { severity: d.severity } : {}),
@@ -460,6 +461,18 @@ function toRule(
     isChainMember,
     raw: b.raw,
   });
+}
+
+/** Transformation-chain prefixes seen by any rule set in this process, numbered densely. */
+const PREFIX_IDS = new Map<string, number>();
+
+function prefixId(key: string): number {
+  let id = PREFIX_IDS.get(key);
+  if (id === undefined) {
+    id = PREFIX_IDS.size;
+    PREFIX_IDS.set(key, id);
+  }
+  return id;
 }
 
 function emptyDraft(): RuleDraft {
