@@ -89,7 +89,11 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
     const id = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const socket = req.socket;
     const tls = (socket as TLSSocket).encrypted === true;
-    const clientIp = proxyAddr(req as IncomingMessage, trustFn!);
+    // proxy-addr parses the forwarding chain; without one the peer is the client.
+    const clientIp =
+      headers['x-forwarded-for'] === undefined
+        ? (socket.remoteAddress ?? '')
+        : proxyAddr(req as IncomingMessage, trustFn!);
     const method = req.method ?? 'GET';
     const rawTarget = req.url ?? '/';
     const hostHeader = (headers[':authority'] as string | undefined) ?? headers.host ?? '';
@@ -454,12 +458,14 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
           .map((s) => s.trim()),
       )
     : undefined;
+  const preserveHost = route.upstream?.preserveHost === true;
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    // Without preserveHost undici sends the upstream's own host; `delete` would slow the object.
+    if (name === 'host' && !preserveHost) continue;
     out[name] = headers[name];
   }
-  if (!route.upstream?.preserveHost) delete out.host;
-  else if (!out.host && facts.host) out.host = facts.host;
+  if (preserveHost && !out.host && facts.host) out.host = facts.host;
   // Only a trusted proxy's forwarding chain is kept; anyone else's is replaced.
   const xff = headers['x-forwarded-for'];
   out['x-forwarded-for'] = facts.peerTrusted && xff ? `${xff}, ${facts.peerAddress}` : facts.peerAddress;
