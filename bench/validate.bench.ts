@@ -83,12 +83,8 @@ async function main(): Promise<void> {
   });
 
   const { expandOpenApiGroups } = await import('../src/openapi/expand.js');
-  const { STAGE_DEFINITIONS } = await import('../src/stages/registry.js');
-  const { validateStageDefinition } = await import('../src/stages/validate/index.js');
   const { startTestGateway, startUpstream } = await import('../test/helpers/gateway.js');
   const { EXAMPLES_DIR } = await import('../test/openapi/petstore.js');
-  type Def = (typeof STAGE_DEFINITIONS)[number];
-  if (!STAGE_DEFINITIONS.some((d) => d.name === 'validate')) (STAGE_DEFINITIONS as Def[]).push(validateStageDefinition);
 
   const upstream = await startUpstream();
   const { routes } = await expandOpenApiGroups(

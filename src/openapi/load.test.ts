@@ -3,8 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
 import { EXAMPLES_DIR } from '../../test/openapi/petstore.js';
 import { ConfigError } from '../config/errors.js';
+import { compileCondition } from '../policy/conditions.js';
+import { RouteAuthSchema } from '../stages/authn/schema.js';
+import { RouteAllowSchema } from '../stages/authz/schema.js';
 import { loadOpenApiRoutes } from './load.js';
 import { toRoutePattern } from './path.js';
 import { mapSecurity } from './security.js';
@@ -53,24 +57,46 @@ describe('loadOpenApiRoutes', () => {
     ]);
   });
 
-  test('security requirements become auth and allow sections', async () => {
+  test('security requirements become auth and allow sections the auth stages accept', async () => {
     const routes = await loadOpenApiRoutes(
       { openapi: { spec: 'petstore.openapi.yaml', upstream: 'app' } },
       EXAMPLES_DIR,
     );
     const byName = new Map(routes.map((r) => [r.name, r]));
-    assert.deepEqual(byName.get('createPet')!.auth, { methods: ['jwt'] });
-    assert.deepEqual(byName.get('createPet')!.allow, { scopes: ['read:pets', 'write:pets'] });
-    assert.deepEqual(byName.get('placeOrder')!.auth, { methods: ['apiKey'] });
+    assert.deepEqual(byName.get('createPet')!.auth, { accept: ['jwt'] });
+    assert.deepEqual(byName.get('createPet')!.allow, { scopes: { allOf: ['read:pets', 'write:pets'] } });
+    assert.deepEqual(byName.get('placeOrder')!.auth, { accept: ['apiKey'] });
     assert.equal(byName.get('placeOrder')!.allow, undefined);
+    assert.deepEqual(byName.get('listPets')!.auth, { accept: ['jwt', 'apiKey'] });
     assert.deepEqual(byName.get('listPets')!.allow, {
-      anyOf: [
-        { methods: ['jwt'], scopes: ['read:pets'] },
-        { methods: ['apiKey'], scopes: [] },
-      ],
+      when: "(identity.method == 'jwt' && 'read:pets' in identity.scopes) || (identity.method == 'apiKey')",
     });
     assert.equal(byName.get('health')!.public, true);
     assert.equal(byName.get('health')!.auth, undefined);
+    for (const route of routes) {
+      if (route.auth) assert.ok(Value.Check(RouteAuthSchema, route.auth), `${route.name} auth`);
+      if (route.allow) assert.ok(Value.Check(RouteAllowSchema, route.allow), `${route.name} allow`);
+    }
+    // The alternative-scopes condition means what the document says.
+    const when = compileCondition((byName.get('listPets')!.allow as { when: string }).when, ['allow', 'when']);
+    const identity = (method: string, scopes: string[]) => ({
+      identity: {
+        subject: 's',
+        method,
+        issuer: '',
+        roles: [],
+        permissions: [],
+        scopes,
+        claims: {},
+        clientId: '',
+        plan: '',
+      },
+      request: { method: 'GET', path: '/pets', params: {}, query: {}, headers: {}, clientIp: '127.0.0.1' },
+    });
+    assert.equal(when(identity('jwt', ['read:pets'])), true);
+    assert.equal(when(identity('jwt', ['write:pets'])), false);
+    assert.equal(when(identity('apiKey', [])), true);
+    assert.equal(when(identity('basic', ['read:pets'])), false);
   });
 
   test('public: true overrides the document', async () => {
@@ -223,19 +249,20 @@ describe('mapSecurity', () => {
     mtls: { type: 'mutualTLS' },
   };
   test('scheme types to methods', () => {
-    assert.deepEqual(mapSecurity([{ bearer: [] }], schemes), { kind: 'protected', auth: { methods: ['jwt'] } });
+    assert.deepEqual(mapSecurity([{ bearer: [] }], schemes), { kind: 'protected', auth: { accept: ['jwt'] } });
     assert.deepEqual(mapSecurity([{ basic: [] }, { mtls: [] }], schemes), {
       kind: 'protected',
-      auth: { methods: ['basic', 'mtls'] },
+      auth: { accept: ['basic', 'mtls'] },
     });
     assert.deepEqual(mapSecurity([{ oidc: ['b', 'a'] }], schemes), {
       kind: 'protected',
-      auth: { methods: ['jwt'] },
-      allow: { scopes: ['a', 'b'] },
+      auth: { accept: ['jwt'] },
+      allow: { scopes: { allOf: ['a', 'b'] } },
     });
     assert.deepEqual(mapSecurity([], schemes), { kind: 'public' });
     assert.deepEqual(mapSecurity([{ bearer: [] }, {}], schemes), { kind: 'public' });
     assert.deepEqual(mapSecurity(undefined, schemes), { kind: 'none' });
     assert.throws(() => mapSecurity([{ d: [] }], { d: { type: 'http', scheme: 'digest' } }), /not supported/);
+    assert.throws(() => mapSecurity([{ oidc: ["x' || true || '"] }, { basic: [] }], schemes), /characters/);
   });
 });

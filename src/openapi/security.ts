@@ -8,15 +8,16 @@
 import type { AuthMethod } from '../pipeline/identity.js';
 import { isPlainObject } from './convert.js';
 
+/** The route's `auth` key (src/stages/authn): methods that may authenticate the caller, any-of. */
 export interface AuthSection {
-  /** Methods the route accepts; any one may authenticate the caller. */
-  readonly methods: readonly AuthMethod[];
+  readonly accept: readonly AuthMethod[];
 }
 
-/** What the caller must hold once authenticated: one alternative per OpenAPI requirement. */
-export type AllowSection =
-  | { readonly scopes: readonly string[] }
-  | { readonly anyOf: readonly { readonly methods: readonly AuthMethod[]; readonly scopes: readonly string[] }[] };
+/**
+ * The route's `allow` key (src/stages/authz). One requirement: its scopes, all of them.
+ * Alternatives needing different scopes: a CEL condition that is their OR.
+ */
+export type AllowSection = { readonly scopes: { readonly allOf: readonly string[] } } | { readonly when: string };
 
 export type SecurityMapping =
   | { readonly kind: 'public' }
@@ -72,7 +73,24 @@ export function mapSecurity(requirements: unknown, schemes: Record<string, unkno
   const first = alternatives[0]!;
   const sameScopes = alternatives.every((a) => a.scopes.join(' ') === first.scopes.join(' '));
   let allow: AllowSection | undefined;
-  if (sameScopes) allow = first.scopes.length > 0 ? { scopes: first.scopes } : undefined;
-  else allow = { anyOf: alternatives };
-  return { kind: 'protected', auth: { methods }, ...(allow ? { allow } : {}) };
+  if (sameScopes) allow = first.scopes.length > 0 ? { scopes: { allOf: first.scopes } } : undefined;
+  else allow = { when: alternatives.map(celAlternative).join(' || ') };
+  return { kind: 'protected', auth: { accept: methods }, ...(allow ? { allow } : {}) };
+}
+
+// Scope tokens are NQCHAR (RFC 6749 §3.3); we accept the subset that needs no escaping in CEL.
+const SAFE_SCOPE = /^[A-Za-z0-9:._/+-]+$/;
+
+function celAlternative(alternative: { methods: readonly AuthMethod[]; scopes: readonly string[] }): string {
+  const terms = [
+    alternative.methods.length === 1
+      ? `identity.method == '${alternative.methods[0]}'`
+      : `identity.method in [${alternative.methods.map((m) => `'${m}'`).join(', ')}]`,
+  ];
+  for (const scope of alternative.scopes) {
+    if (!SAFE_SCOPE.test(scope))
+      throw new SecurityMappingError(`scope "${scope}" has characters we do not put in a policy`);
+    terms.push(`'${scope}' in identity.scopes`);
+  }
+  return `(${terms.join(' && ')})`;
 }

@@ -6,18 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigErrors } from '../../src/config/errors.js';
 import { expandOpenApiGroups } from '../../src/openapi/expand.js';
-import type { StageDefinition } from '../../src/stages/definition.js';
-import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
-import { transformStageDefinition } from '../../src/stages/transform/index.js';
-import { validateStageDefinition } from '../../src/stages/validate/index.js';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
 import { EXAMPLES_DIR } from './petstore.js';
-
-// Until the lead's registry lists these stages, add them for this process (each test file runs
-// in its own process); once listed, this does nothing.
-for (const def of [validateStageDefinition, transformStageDefinition] as StageDefinition[]) {
-  if (!STAGE_DEFINITIONS.some((d) => d.name === def.name)) (STAGE_DEFINITIONS as StageDefinition[]).push(def);
-}
 
 const PET_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 let upstream: TestUpstream;

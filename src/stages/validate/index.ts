@@ -101,7 +101,8 @@ export function isPinned(ctx: RequestContext, source: keyof WafHints, name: stri
 }
 
 interface ValidateShared {
-  readonly ajv: Ajv2020;
+  /** Created on first use: a configuration without validated routes pays nothing. */
+  ajv(): Ajv2020;
   readonly global: ValidationGlobalConfig | undefined;
 }
 
@@ -113,14 +114,15 @@ export const validateStageDefinition: StageDefinition<ValidationGlobalConfig, Va
   global: { key: 'validation', schema: ValidationGlobalSchema },
   route: { key: 'validation', schema: ValidationRouteSchema },
   async setup(global) {
-    return { ajv: createAjv(global), global };
+    let ajv: Ajv2020 | undefined;
+    return { ajv: () => (ajv ??= createAjv(global)), global };
   },
   create(route, shared) {
     const settings = route.settings;
     if (settings === undefined || settings.enabled === false) return undefined;
     let operation: CompiledOperation;
     try {
-      operation = compileOperation(shared.ajv, settings, shared.global);
+      operation = compileOperation(shared.ajv(), settings, shared.global);
     } catch (err) {
       if (err instanceof CompileError) throw new ConfigError([...route.path, 'validation', ...err.path], err.message);
       throw err;
