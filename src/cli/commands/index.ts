@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { apikeyCommand } from './apikey.js';
 import { bansCommand } from './bans.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
@@ -12,6 +13,7 @@ export const STAGE_COMMANDS: readonly Command[] = [
   startCommand,
   checkCommand,
   bansCommand,
+  apikeyCommand,
   wafCommand,
   versionCommand,
 ];
