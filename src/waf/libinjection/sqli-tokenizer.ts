@@ -68,6 +68,23 @@ function isHexDigit(c: number): boolean {
 }
 
 /**
+ * Tokens of one byte are immutable and the same every time: one object per byte value, so
+ * that long runs (`((((`, `- - -`) cost no allocation.
+ */
+const SINGLE_BYTE_TOKENS: SqlToken[] = [];
+
+function singleByteToken(code: number): SqlToken {
+  let token = SINGLE_BYTE_TOKENS[code];
+  if (token === undefined) {
+    const ch = String.fromCharCode(code);
+    const cls: SqlTokenClass = OPERATORS_1.has(ch) ? 'o' : (PUNCTUATION.get(ch) ?? '?');
+    token = Object.freeze({ cls, value: ch, closed: true });
+    SINGLE_BYTE_TOKENS[code] = token;
+  }
+  return token;
+}
+
+/**
  * A single forward pass over a byte string, producing SQL tokens on demand. Every byte is
  * looked at a bounded number of times, so tokenizing is linear in the input length.
  */
@@ -331,9 +348,6 @@ export class SqlTokenizer {
       }
     }
     this.#pos = start + 1;
-    if (OPERATORS_1.has(ch)) return { cls: 'o', value: ch, closed: true };
-    const punct = PUNCTUATION.get(ch);
-    if (punct !== undefined) return { cls: punct, value: ch, closed: true };
-    return { cls: '?', value: ch, closed: true };
+    return singleByteToken(s.charCodeAt(start));
   }
 }
