@@ -99,9 +99,10 @@ describe('detector properties', () => {
   });
 
   test('run in linear time: no input of n bytes costs more than c*n', () => {
-    // c = 2 µs per byte: over 10x the slowest cost measured on this machine (about 0.18 µs
-    // per byte, for `<` repeated), so a loaded runner passes, while a quadratic path over
-    // 200 KB (4e10 steps) is orders of magnitude over.
+    // c = 2 µs per byte: over 10x the slowest cost measured on the development machine
+    // (about 0.15 µs per byte for runs of `-`, best of five, with a load average near 20 on
+    // 2 cores), so a loaded runner passes, while a quadratic path over 200 KB (4e10 steps)
+    // is orders of magnitude over.
     const n = 200_000;
     const perByteNs = 2_000;
     fc.assert(
