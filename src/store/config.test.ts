@@ -34,6 +34,9 @@ describe('store config', () => {
       'store.tls.insecure: plain connections are only allowed to loopback, not "db.internal"',
     ]);
     assert.deepEqual(paths({ driver: 'postgres', host: '127.0.0.1', database: 'p', tls: { insecure: true } }), []);
+    assert.deepEqual(paths({ driver: 'postgres', host: 'h', database: 'p', tls: { cert: 'c.pem' } }), [
+      'store.tls: cert and key go together (client certificate authentication)',
+    ]);
     assert.deepEqual(paths({ driver: 'postgres' }), [
       'store: the postgres driver needs host (or url)',
       'store: the postgres driver needs database (or url)',

@@ -28,6 +28,10 @@ export const pgTlsSchema = Type.Object(
     serverName: Type.Optional(Type.String({ minLength: 1 })),
     /** Plain TCP. Accepted only for loopback hosts, with a warning. */
     insecure: Type.Optional(Type.Boolean()),
+    /** Client certificate (PEM) for pg_hba `hostssl ... cert` authentication; needs `key`. */
+    cert: Type.Optional(Type.String({ minLength: 1 })),
+    /** Private key (PEM, 0600) of the client certificate. */
+    key: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -102,6 +106,9 @@ export function validateStoreConfig(config: StoreConfig | undefined, path: KeyPa
     if (!host) errors.push(new ConfigError(path, 'the postgres driver needs host (or url)'));
     if (!config.database) errors.push(new ConfigError(path, 'the postgres driver needs database (or url)'));
   }
+  if ((config.tls?.cert === undefined) !== (config.tls?.key === undefined)) {
+    errors.push(new ConfigError([...path, 'tls'], 'cert and key go together (client certificate authentication)'));
+  }
   if (config.owner?.user !== undefined && config.owner.user === config.user) {
     errors.push(
       new ConfigError(
@@ -119,8 +126,13 @@ export function validateStoreConfig(config: StoreConfig | undefined, path: KeyPa
         new ConfigError([...path, 'tls', 'insecure'], `plain connections are only allowed to loopback, not "${host}"`),
       );
     }
-    if (config.tls.ca !== undefined || config.tls.serverName !== undefined) {
-      errors.push(new ConfigError([...path, 'tls', 'insecure'], 'contradicts tls.ca / tls.serverName'));
+    if (
+      config.tls.ca !== undefined ||
+      config.tls.serverName !== undefined ||
+      config.tls.cert !== undefined ||
+      config.tls.key !== undefined
+    ) {
+      errors.push(new ConfigError([...path, 'tls', 'insecure'], 'contradicts tls.ca / serverName / cert / key'));
     }
   }
   return errors;

@@ -184,10 +184,26 @@ export function tlsOptions(
       });
     }
   }
+  // Client certificate for `hostssl ... cert` (SECURITY-REQUIREMENTS T-8: certificate
+  // credentials instead of a static password).
+  let clientCert: { cert: string; key: string } | undefined;
+  if (tls.cert || tls.key) {
+    if (!tls.cert || !tls.key) throw new StoreError('PC_STORE_TLS', 'store.tls.cert and store.tls.key go together');
+    const certFile = resolvePath(configDir, tls.cert);
+    const keyFile = resolvePath(configDir, tls.key);
+    try {
+      clientCert = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    } catch (error) {
+      throw new StoreError('PC_STORE_TLS', `cannot read the client certificate ${certFile} or its key ${keyFile}`, {
+        cause: error,
+      });
+    }
+  }
   const expected = tls.serverName ?? host;
   return {
     rejectUnauthorized: true,
     ...(ca ? { ca } : {}),
+    ...(clientCert ?? {}),
     minVersion: 'TLSv1.2',
     checkServerIdentity: (_hostname: string, cert: PeerCertificate) => checkServerIdentity(expected, cert),
   };

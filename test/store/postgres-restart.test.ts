@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -37,12 +37,13 @@ function unavailable(): string | undefined {
 const reason = unavailable();
 if (reason && process.env.CI === 'true') throw new Error(`CI=true requires the restart test: ${reason}`);
 
-describe('PostgreSQL restart (private cluster)', { skip: reason ?? false }, () => {
+describe('PostgreSQL restart and certificate authentication (private cluster)', { skip: reason ?? false }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pc-pgrestart-'));
   const data = join(dir, 'data');
   const port = 20000 + Math.floor(Math.random() * 10000);
   const asPostgres = (cmd: string, ...args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', join(BIN!, cmd), ...args], { stdio: 'pipe', timeout: 60_000 });
+  let extra = '';
   const pgctl = (...args: string[]) =>
     asPostgres(
       'pg_ctl',
@@ -52,10 +53,11 @@ describe('PostgreSQL restart (private cluster)', { skip: reason ?? false }, () =
       '-l',
       join(dir, 'log'),
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=${TLS_DIR}/server.pem -c ssl_key_file=${TLS_DIR}/server.key -c fsync=off`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=${TLS_DIR}/server.pem -c ssl_key_file=${TLS_DIR}/server.key -c fsync=off${extra}`,
       ...args,
     );
   let store: SqlStore | undefined;
+  const key = MasterKey.generate();
 
   before(() => {
     chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
@@ -74,7 +76,6 @@ describe('PostgreSQL restart (private cluster)', { skip: reason ?? false }, () =
   });
 
   test('queries fail closed while the server is down and succeed again after it restarts', async () => {
-    const key = MasterKey.generate();
     store = await openStore(
       {
         driver: 'postgres',
@@ -107,5 +108,94 @@ describe('PostgreSQL restart (private cluster)', { skip: reason ?? false }, () =
     assert.ok(await store.users.getByUsername('survivor'));
     const ssl = await store.db.get('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
     assert.equal(ssl?.ssl, true, 'the new connection is verified TLS too');
+  });
+
+  test('client-certificate authentication (hostssl ... cert): a certificate logs in, no certificate does not', async () => {
+    await store?.close();
+    store = undefined;
+    // A client CA and a certificate for the "postgres" role, made for this test only.
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=client CA',
+      '-keyout',
+      join(dir, 'client-ca.key'),
+      '-out',
+      join(dir, 'client-ca.pem'),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=postgres',
+      '-keyout',
+      join(dir, 'client.key'),
+      '-out',
+      join(dir, 'client.csr'),
+    );
+    writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'client.csr'),
+      '-CA',
+      join(dir, 'client-ca.pem'),
+      '-CAkey',
+      join(dir, 'client-ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      join(dir, 'client.ext'),
+      '-out',
+      join(dir, 'client.pem'),
+    );
+    writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 cert\n');
+    chownSync(join(data, 'pg_hba.conf'), Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
+    extra = ` -c ssl_ca_file=${join(dir, 'client-ca.pem')}`;
+    pgctl('restart', '-m', 'fast');
+
+    const base = {
+      driver: 'postgres' as const,
+      host: '127.0.0.1',
+      port,
+      database: 'postgres',
+      user: 'postgres',
+      masterKey: { env: 'MK' },
+      pool: { max: 2, connectionTimeoutMs: 2000 },
+    };
+    const options = {
+      dataDir: dir,
+      configDir: dir,
+      logger: silentLogger,
+      env: { MK: key.encode() },
+      migrations: 'check' as const,
+    };
+    await assert.rejects(openStore({ ...base, tls: { ca: PG_CA } }, options), /certificate|authentication/i);
+    store = await openStore({ ...base, tls: { ca: PG_CA, cert: 'client.pem', key: 'client.key' } }, options);
+    assert.ok(await store.users.getByUsername('survivor'));
+    const row = await store.db.get('SELECT ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    assert.equal(row?.ssl, true);
+    assert.match(String(row?.client_dn), /CN=postgres/);
   });
 });
