@@ -49,7 +49,12 @@ export const AdminSchema = Type.Object(
 
 export const LimitsSchema = Type.Object(
   {
-    maxHeaderBytes: Type.Integer({ minimum: 1024, default: 16384 }),
+    maxHeaderBytes: Type.Integer({
+      minimum: 1024,
+      default: 16384,
+      description: '431 beyond (request line and headers)',
+    }),
+    maxUriBytes: Type.Integer({ minimum: 256, default: 8192, description: '414 beyond' }),
     maxBodyBytes: Type.Integer({ minimum: 0, default: 10 * 1024 * 1024 }),
     headersTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 60_000 }),
@@ -143,7 +148,12 @@ export const MATCH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 export const RouteMatchSchema = Type.Object(
   {
     path: Type.String({ pattern: '^/', description: 'exact, /:param, or ending in /* (prefix)' }),
-    methods: Type.Optional(Type.Array(Type.Union(MATCH_METHODS.map((m) => Type.Literal(m))), { minItems: 1 })),
+    methods: Type.Optional(
+      Type.Array(Type.Union(MATCH_METHODS.map((m) => Type.Literal(m))), {
+        minItems: 1,
+        description: 'default: every method except TRACE and CONNECT, which must be listed to be allowed',
+      }),
+    ),
     hosts: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   },
   { additionalProperties: false },

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   PC_ERR_BAD_REQUEST: { status: 400, title: 'Malformed request' },
   PC_ERR_BAD_PATH: { status: 400, title: 'Request path is not acceptable' },
   PC_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  PC_ERR_URI_TOO_LONG: { status: 414, title: 'Request-target too long' },
   PC_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   PC_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   PC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

@@ -124,7 +124,18 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
         server = https.createServer({ ...secure, ALPNProtocols: ['http/1.1'] }, handler);
       } else {
         server = http2.createSecureServer(
-          { ...secure, allowHTTP1: true, ALPNProtocols: protocol.ALPNProtocols, maxSessionMemory: 16 },
+          {
+            ...secure,
+            allowHTTP1: true,
+            ALPNProtocols: protocol.ALPNProtocols,
+            maxSessionMemory: 16,
+            // Bounded streams and windows (CVE-2023-44487 rapid reset; Envoy edge defaults).
+            settings: {
+              maxConcurrentStreams: 100,
+              initialWindowSize: 65_535,
+              maxHeaderListSize: limits.maxHeaderBytes,
+            },
+          },
           handler as never,
         );
       }

@@ -26,6 +26,25 @@ import type { CompiledRoute, Runtime } from './runtime.js';
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
+/**
+ * Client-sent headers that claim facts only the gateway may state (ASVS 4.1.3, RFC 9700 §4.13):
+ * dropped, then set by the gateway where it has the fact. Method-override headers are dropped so
+ * a backend framework cannot turn an allowed POST into a DELETE behind the policy's back.
+ */
+const SPOOFABLE = new Set([
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-client-cert',
+  'x-ssl-client-cert',
+  'x-ssl-client-verify',
+  'x-ssl-client-s-dn',
+  'x-forwarded-client-cert',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
 // RFC 9110 §7.6.1: connection-specific fields are never forwarded.
 const HOP_BY_HOP = new Set([
   'connection',
@@ -177,6 +196,19 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
     };
 
     try {
+      const limits = runtime.config.server.limits;
+      if (rawTarget.length > limits.maxUriBytes) {
+        decision = 'bad_request';
+        sendProblem(414, 'PC_ERR_URI_TOO_LONG');
+        return;
+      }
+      // RFC 9112 §3.2: a request with more than one Host field is refused.
+      if (req.httpVersionMajor === 1 && countHost(req.rawHeaders) > 1) {
+        decision = 'bad_request';
+        logReason = 'more than one Host header';
+        sendProblem(400, 'PC_ERR_BAD_REQUEST', { connection: 'close' });
+        return;
+      }
       const normal = normalizeTarget(rawTarget);
       if (!normal.ok) {
         decision = 'bad_request';
@@ -427,6 +459,15 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
     : headers['transfer-encoding'] !== undefined;
 }
 
+function countHost(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') n++;
+  }
+  return n;
+}
+
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
@@ -461,6 +502,7 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
   const preserveHost = route.upstream?.preserveHost === true;
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (SPOOFABLE.has(name)) continue;
     // Without preserveHost undici sends the upstream's own host; `delete` would slow the object.
     if (name === 'host' && !preserveHost) continue;
     out[name] = headers[name];
@@ -470,6 +512,7 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
   const xff = headers['x-forwarded-for'];
   out['x-forwarded-for'] = facts.peerTrusted && xff ? `${xff}, ${facts.peerAddress}` : facts.peerAddress;
   out['x-forwarded-proto'] = facts.proto;
+  out['x-real-ip'] = facts.clientIp;
   if (facts.host) out['x-forwarded-host'] = facts.host;
   // RFC 7239
   const node = facts.peerAddress.includes(':') ? `"[${facts.peerAddress}]"` : facts.peerAddress;

@@ -11,6 +11,9 @@ import type { ServiceDefinition, Services, StageDefinition } from '../stages/def
 import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../stages/registry.js';
 import { INTERNAL_PREFIX, type InternalHandler } from './internal.js';
 
+/** A route that lists no methods takes these: TRACE and CONNECT only when listed (ASVS 13.4.4). */
+const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 export interface CompiledRoute {
   readonly name: string;
   readonly config: RouteConfig;
@@ -187,7 +190,7 @@ export class Runtime {
         };
         router.add(route.match.path, {
           value: compiled,
-          methods: route.match.methods ? new Set(route.match.methods) : undefined,
+          methods: new Set(route.match.methods ?? DEFAULT_METHODS),
           hosts: route.match.hosts?.map((h) => h.toLowerCase()),
         });
       });
