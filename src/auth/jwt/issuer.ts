@@ -95,7 +95,7 @@ export async function createKeySource(
   }
   if (config.jwksUrl !== undefined) {
     if (hmacAlgs.length > 0) throw new ConfigError([...path, 'algorithms'], 'a JWKS URL cannot serve HMAC algorithms');
-    checkJwksUrl(config.jwksUrl, [...path, 'jwksUrl']);
+    checkHttpsUrl(config.jwksUrl, [...path, 'jwksUrl']);
     const cache = new JwksCache({
       url: config.jwksUrl,
       algorithms: config.algorithms,
@@ -150,8 +150,8 @@ async function importStaticKey(key: StaticKeyConfig, allowed: readonly string[],
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** ASVS 12.3.1 / J-15: keys are fetched over HTTPS; plain HTTP only to the loopback (tests, sidecars). */
-function checkJwksUrl(url: string, path: KeyPath): void {
+/** ASVS 12.3.1 / T-7 / J-15: keys and token answers come over HTTPS; plain HTTP only to the loopback (tests, sidecars). */
+export function checkHttpsUrl(url: string, path: KeyPath): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -160,5 +160,5 @@ function checkJwksUrl(url: string, path: KeyPath): void {
   }
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname)) return;
-  throw new ConfigError(path, 'JWKS must be fetched over https (plain http only to the loopback)');
+  throw new ConfigError(path, 'must be an https URL (plain http only to the loopback)');
 }

@@ -516,6 +516,18 @@ describe('authenticate stage', () => {
   });
 });
 
+describe('introspection endpoint transport', () => {
+  test('plain http to a non-loopback host is a config error naming the endpoint key', async () => {
+    await assert.rejects(
+      authenticateDefinition.setup!(
+        { introspection: { as: { endpoint: 'http://as.example.com/introspect', clientId: 'a', clientSecret: 'b' } } },
+        makeServices(),
+      ),
+      (e: unknown) => e instanceof ConfigError && e.path.join('.') === 'authentication.introspection.as.endpoint',
+    );
+  });
+});
+
 describe('identity token reuse', () => {
   test('reuseSec > 0 reuses one signed token per cached credential; 0 signs per request', async () => {
     const tok = token({ jti: 'reuse-1' });

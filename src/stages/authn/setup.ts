@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { type ApiKeyHasher, type ApiKeyRepository, ApiKeyVerifier, hmacHasher } from '../../auth/api-key.js';
 import { BasicAuthenticator, type LoginLimiter, type PasswordVerifier } from '../../auth/basic.js';
 import { Introspector } from '../../auth/introspection.js';
-import { createKeySource, type IssuerConfig } from '../../auth/jwt/issuer.js';
+import { checkHttpsUrl, createKeySource, type IssuerConfig } from '../../auth/jwt/issuer.js';
 import { JwtVerifier, type TrustedIssuer } from '../../auth/jwt/verifier.js';
 import { type MtlsOptions, readPemBundle } from '../../auth/mtls.js';
 import {
@@ -113,6 +113,7 @@ export async function setupAuthentication(
 
   const introspectors = new Map<string, Introspector>();
   for (const [name, server] of Object.entries(config.introspection ?? {})) {
+    checkHttpsUrl(server.endpoint, [...PATH, 'introspection', name, 'endpoint']);
     introspectors.set(name, new Introspector(server, { isRevoked: (hash) => revocations.has('token', hash) }));
   }
 
