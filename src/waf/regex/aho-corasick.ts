@@ -12,10 +12,19 @@ export interface PhraseMatch {
   readonly end: number;
 }
 
+/**
+ * Above this many table cells (states × byte columns) the automaton keeps sparse transitions and
+ * failure links instead of a full table: CRS's php-errors.data alone would need 12 MB as a table.
+ * Matching stays linear (each byte moves at most one level down and failure links only go up).
+ */
+const MAX_TABLE_CELLS = 1 << 20;
+
 export class PhraseMatcher {
   readonly #columnOf = new Uint16Array(256);
   readonly #columns: number;
-  readonly #delta: Int32Array;
+  readonly #delta: Int32Array | null;
+  readonly #children: readonly Map<number, number>[] | null;
+  readonly #fail: Int32Array;
   /** Per state: index of the shortest phrase ending there (own or through failure links), or -1. */
   readonly #output: Int32Array;
   readonly #phrases: readonly string[];
@@ -54,32 +63,43 @@ export class PhraseMatcher {
       if (current === -1 || (phrases[current] as string).length > p.length) output[state] = index;
     });
     const states = children.length;
-    const delta = new Int32Array(states * columns);
+    const dense = states * columns <= MAX_TABLE_CELLS;
+    const delta = dense ? new Int32Array(states * columns) : null;
     const fail = new Int32Array(states);
+    const root = children[0] as Map<number, number>;
     const queue: number[] = [];
-    for (let col = 0; col < columns; col++) {
-      const next = (children[0] as Map<number, number>).get(col);
-      if (next !== undefined) {
-        delta[col] = next;
-        queue.push(next);
-      }
+    for (const [col, next] of root) {
+      if (delta !== null) delta[col] = next;
+      queue.push(next);
     }
+    const step = (state: number, col: number): number => {
+      if (delta !== null) return delta[state * columns + col] as number;
+      for (let s = state; ; s = fail[s] as number) {
+        const next = (children[s] as Map<number, number>).get(col);
+        if (next !== undefined) return next;
+        if (s === 0) return 0;
+      }
+    };
     for (let head = 0; head < queue.length; head++) {
       const state = queue[head] as number;
       const f = fail[state] as number;
       if (output[state] === -1) output[state] = output[f] as number;
-      for (let col = 0; col < columns; col++) {
-        const next = (children[state] as Map<number, number>).get(col);
-        if (next === undefined) {
-          delta[state * columns + col] = delta[f * columns + col] as number;
-        } else {
-          delta[state * columns + col] = next;
-          fail[next] = delta[f * columns + col] as number;
-          queue.push(next);
+      const kids = children[state] as Map<number, number>;
+      if (delta !== null) {
+        for (let col = 0; col < columns; col++) {
+          const next = kids.get(col);
+          if (next === undefined) delta[state * columns + col] = delta[f * columns + col] as number;
+          else delta[state * columns + col] = next;
         }
+      }
+      for (const [col, next] of kids) {
+        fail[next] = step(f, col);
+        queue.push(next);
       }
     }
     this.#delta = delta;
+    this.#children = delta === null ? children : null;
+    this.#fail = fail;
     this.#output = Int32Array.from(output);
   }
 
@@ -91,13 +111,27 @@ export class PhraseMatcher {
   find(input: string): PhraseMatch | null {
     const columns = this.#columns;
     const delta = this.#delta;
+    const children = this.#children;
+    const fail = this.#fail;
     const out = this.#output;
     const columnOf = this.#columnOf;
     let state = 0;
     if ((out[0] as number) >= 0) return { phrase: out[0] as number, end: 0 };
     for (let i = 0; i < input.length; i++) {
       const c = input.charCodeAt(i);
-      state = delta[state * columns + (c < 256 ? (columnOf[c] as number) : 0)] as number;
+      const col = c < 256 ? (columnOf[c] as number) : 0;
+      if (delta !== null) state = delta[state * columns + col] as number;
+      else {
+        for (;;) {
+          const next = (children as Map<number, number>[])[state]?.get(col);
+          if (next !== undefined) {
+            state = next;
+            break;
+          }
+          if (state === 0) break;
+          state = fail[state] as number;
+        }
+      }
       const hit = out[state] as number;
       if (hit >= 0) return { phrase: hit, end: i + 1 };
     }

@@ -165,6 +165,28 @@ describe('PhraseMatcher', () => {
     assert.equal(m.find('\xe9T\xe9')?.phrase, 4);
   });
 
+  test('the sparse form used for large phrase lists finds the same matches', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 ._-/\\:;<>()[]{}=+*&^%$#@!~';
+    const word = (len: number): string => Array.from({ length: len }, () => alphabet[rand(alphabet.length)]).join('');
+    // 2,000 phrases of 20 bytes over 60 columns: well above the dense table's cell budget.
+    const phrases = Array.from({ length: 2000 }, () => word(20));
+    const matcher = new PhraseMatcher(phrases);
+    for (let k = 0; k < 200; k++) {
+      const text = k % 2 === 0 ? word(60) : `${word(10)}${(phrases[rand(2000)] as string).toUpperCase()}${word(10)}`;
+      const lower = text.toLowerCase();
+      assert.equal(
+        matcher.find(text) !== null,
+        phrases.some((p) => lower.includes(p)),
+        text,
+      );
+    }
+  });
+
   test('agrees with a naive search (property)', () => {
     const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A'), minLength: 1, maxLength: 4 });
     fc.assert(
