@@ -21,6 +21,7 @@ import {
 import type { StageResponse, Verdict } from '../pipeline/stage.js';
 import { forward, type UpstreamFailure } from '../proxy/forward.js';
 import { normalizeTarget } from '../routing/normalize.js';
+import { GATEWAY_HEADERS_KEY } from '../stages/headers/index.js';
 import type { CompiledRoute, Runtime } from './runtime.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -161,7 +162,9 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         return;
       }
       const body = problemJson(code, id, status, errors);
+      const security = runtime.services.shared.get(GATEWAY_HEADERS_KEY) as ((tls: boolean) => HeaderMap) | undefined;
       const out: HeaderMap = {
+        ...security?.(tls),
         'content-type': PROBLEM_CONTENT_TYPE,
         'content-length': String(Buffer.byteLength(body)),
         'cache-control': 'no-store',

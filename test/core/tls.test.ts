@@ -216,3 +216,23 @@ describe('mTLS', () => {
     }
   });
 });
+
+describe('answers the gateway makes itself', () => {
+  test('carry HSTS and the security headers over TLS', async () => {
+    const ca = await createTestCa();
+    const server = await issueServerCert(ca, ['localhost', '127.0.0.1']);
+    const upstream = await startUpstream();
+    const gw = await startTestGateway(tlsYaml(upstream.url).replace('path: "/*"', 'path: /only'), {
+      files: { 'cert.pem': server.certPem, 'key.pem': server.keyPem },
+    });
+    try {
+      const res = await h1Get(gw.gateway.listeners[0]!.address.port, ca.certPem, '/missing');
+      assert.equal(res.status, 404);
+      assert.match(String(res.headers['strict-transport-security']), /^max-age=\d{8,}; includeSubDomains/);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
