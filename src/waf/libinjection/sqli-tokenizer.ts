@@ -249,7 +249,13 @@ export class SqlTokenizer {
       const end = s.indexOf(q, i + 1);
       this.#pos = end === -1 ? s.length : end + 1;
     } else {
+      const nameStart = i;
       while (i < s.length && (isWordChar(s.charCodeAt(i)) || s[i] === '.')) i++;
+      // A lone `@` names nothing (`!@#$%`, e-mail-like text): not a variable.
+      if (i === nameStart) {
+        this.#pos = start + 1;
+        return singleByteToken(0x40);
+      }
       this.#pos = i;
     }
     return { cls: 'v', value: '@', closed: true };

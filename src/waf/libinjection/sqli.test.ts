@@ -238,6 +238,7 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('1 --').matched, true);
     assert.equal(detectSQLi('@@version#').matched, true);
     assert.equal(detectSQLi('1 # first item, then the rest').matched, false);
+    assert.equal(detectSQLi('!@#$%^&').matched, false);
     assert.equal(detectSQLi("1 into outfile '/var/www/x.php'").matched, true);
   });
 

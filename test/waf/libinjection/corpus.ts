@@ -105,6 +105,9 @@ export const BENIGN: readonly string[] = [
   "Any arguments after '--' will not be parsed",
   '-----BEGIN CERTIFICATE-----',
   "port: '#####',",
+  // passwords and symbol runs
+  '!@#$%^&*()-',
+  'P@ssw0rd#2024',
   // markup-like text and harmless HTML
   '<a href="#ctor"><code>new BufferList()</code></a>',
   'Hello <world>',
