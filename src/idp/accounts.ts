@@ -1,0 +1,181 @@
+import type { PasswordVerifier, VerifiedUser } from '../auth/basic.js';
+import { userRoles } from '../auth/store-verifiers.js';
+import type { Store, UserRecord } from '../store/types.js';
+import {
+  dummyHash,
+  hashPassword,
+  needsRehash,
+  normalizeUsername,
+  USERNAME_PATTERN,
+  verifyPassword,
+} from './passwords.js';
+import { checkPassword, type PasswordPolicyOptions } from './policy.js';
+
+/** Shaped like src/ratelimit's LoginThrottle (services.shared 'loginThrottle'). */
+export interface LoginLimiter {
+  check(account: string, ip: string): Promise<{ readonly allowed: boolean; readonly retryAfterMs: number }>;
+  recordFailure(account: string, ip: string): Promise<void>;
+  recordSuccess(account: string, ip: string): Promise<void>;
+}
+
+export interface LockoutPolicy {
+  /** Consecutive failures before the account is locked; 0 disables locking. */
+  readonly maxFailures: number;
+  readonly lockMs: number;
+}
+
+export type LoginResult =
+  | {
+      readonly ok: true;
+      readonly user: UserRecord;
+      readonly roles: readonly string[];
+      readonly mustChangePassword: boolean;
+    }
+  /** One reason for every wrong username, password, disabled or locked account: no enumeration. */
+  | { readonly ok: false; readonly reason: 'invalid' }
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterMs: number };
+
+export class AccountError extends Error {
+  override name = 'AccountError';
+}
+
+export interface AccountsOptions {
+  readonly policy?: PasswordPolicyOptions;
+  readonly lockout?: LockoutPolicy;
+  readonly limiter?: () => LoginLimiter | undefined;
+  readonly now?: () => number;
+}
+
+/** Users, passwords and password logins over the store. */
+export class Accounts {
+  readonly #store: Store;
+  readonly #o: AccountsOptions;
+  readonly #now: () => number;
+
+  constructor(store: Store, options: AccountsOptions = {}) {
+    this.#store = store;
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  /** Throws AccountError with a sentence for a refused password. */
+  checkPolicy(password: string, username: string): void {
+    const result = checkPassword(password, username, this.#o.policy);
+    if (!result.ok) throw new AccountError(result.message);
+  }
+
+  async createUser(input: {
+    username: string;
+    password?: string;
+    roles?: readonly string[];
+    groups?: readonly string[];
+    email?: string | null;
+    displayName?: string | null;
+    mustChangePassword?: boolean;
+  }): Promise<UserRecord> {
+    const username = normalizeUsername(input.username);
+    if (!USERNAME_PATTERN.test(username))
+      throw new AccountError('a username is 1-64 letters, digits and . _ @ + - characters');
+    if (input.password !== undefined) this.checkPolicy(input.password, username);
+    const existing = await this.#store.users.getByUsername(username);
+    if (existing) throw new AccountError(`the user "${username}" already exists`);
+    return this.#store.users.create({
+      username,
+      passwordHash: input.password !== undefined ? await hashPassword(input.password) : null,
+      roles: input.roles ?? [],
+      groups: input.groups ?? [],
+      email: input.email ?? null,
+      displayName: input.displayName ?? null,
+      mustChangePassword: input.mustChangePassword ?? false,
+    });
+  }
+
+  async find(username: string): Promise<UserRecord | undefined> {
+    return this.#store.users.getByUsername(normalizeUsername(username));
+  }
+
+  /** Sets a new password after the policy check; ends every session of the user (ASVS 3.3.3). */
+  async setPassword(userId: string, password: string, options: { mustChange?: boolean } = {}): Promise<void> {
+    const user = await this.#store.users.get(userId);
+    if (!user) throw new AccountError('no such user');
+    this.checkPolicy(password, user.username);
+    await this.#store.users.update(userId, {
+      passwordHash: await hashPassword(password),
+      mustChangePassword: options.mustChange ?? false,
+      lockedUntil: null,
+    });
+    await this.#store.sessions.deleteByUser(userId);
+  }
+
+  /**
+   * Password login. Order matters: the throttle is asked first (a refused attempt costs no
+   * argon2), then every outcome runs exactly one argon2 verification, against the user's hash or
+   * a dummy one, so unknown, disabled and locked accounts answer in the same time (ASVS 6.3.8).
+   */
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+    options: { readonly throttle?: boolean } = {},
+  ): Promise<LoginResult> {
+    const account = normalizeUsername(username);
+    const limiter = options.throttle === false ? undefined : this.#o.limiter?.();
+    if (limiter) {
+      const check = await limiter.check(account, ip);
+      if (!check.allowed) return { ok: false, reason: 'throttled', retryAfterMs: check.retryAfterMs };
+    }
+    const user = account.length <= 256 ? await this.#store.users.getByUsername(account) : undefined;
+    const now = this.#now();
+    const usable =
+      user !== undefined &&
+      !user.disabled &&
+      user.passwordHash !== null &&
+      !(user.lockedUntil !== null && user.lockedUntil > now);
+    const hash = usable ? (user.passwordHash as string) : await dummyHash();
+    const matches = await verifyPassword(hash, password);
+    if (!usable || !matches) {
+      await limiter?.recordFailure(account, ip);
+      if (user && usable) await this.#recordFailure(user);
+      return { ok: false, reason: 'invalid' };
+    }
+    await limiter?.recordSuccess(account, ip);
+    await this.#store.users.recordLoginSuccess(user.id);
+    if (needsRehash(hash)) {
+      // OWASP Password Storage: upgrade the hash while the password is at hand.
+      await this.#store.users.update(user.id, { passwordHash: await hashPassword(password) });
+    }
+    return { ok: true, user, roles: await userRoles(this.#store, user), mustChangePassword: user.mustChangePassword };
+  }
+
+  async #recordFailure(user: UserRecord): Promise<void> {
+    const failures = await this.#store.users.recordLoginFailure(user.id);
+    const lockout = this.#o.lockout;
+    if (lockout && lockout.maxFailures > 0 && failures >= lockout.maxFailures) {
+      await this.#store.users.update(user.id, { lockedUntil: this.#now() + lockout.lockMs });
+      await this.#store.audit.append({ type: 'auth.account.locked', actor: 'system', subject: user.id });
+    }
+  }
+
+  /**
+   * The PasswordVerifier the authn stage's Basic method uses (services.shared
+   * 'idp.passwordVerifier'). The Basic authenticator throttles before calling it; users who must
+   * change their password cannot use Basic until they have.
+   */
+  passwordVerifier(): PasswordVerifier {
+    return {
+      verify: async (username, password): Promise<VerifiedUser | undefined> => {
+        const result = await this.login(username, password, '', { throttle: false });
+        if (!result.ok || result.mustChangePassword) return undefined;
+        return {
+          subject: result.user.id,
+          roles: result.roles,
+          ...(result.user.plan ? { plan: result.user.plan } : {}),
+        };
+      },
+    };
+  }
+}

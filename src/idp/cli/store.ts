@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import type { CliIO } from '../../cli/command.js';
+import * as support from '../../store/cli-support.js';
+import type { Store } from '../../store/types.js';
+
+/** Flags of the user/role/client commands that take a value (besides the store's). */
+const VALUE_FLAGS = new Set([
+  '--db',
+  '--url',
+  '--ca',
+  '--server-name',
+  '--master-key-file',
+  '--master-key-env',
+  '--config',
+  '-c',
+  '--data-dir',
+  '--password-file',
+  '--owner-user',
+  '--owner-password-file',
+  '--roles',
+  '--groups',
+  '--email',
+  '--name',
+  '--permissions',
+  '--inherits',
+  '--description',
+  '--redirect-uri',
+  '--grant-types',
+  '--scope',
+]);
+
+export function positionals(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (VALUE_FLAGS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith('-')) out.push(arg);
+  }
+  return out;
+}
+
+/** A comma-separated flag as a list; undefined when the flag is absent. */
+export function listFlag(argv: readonly string[], name: string): string[] | undefined {
+  const value = support.flag(argv, name);
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Every flag given after --repeat, e.g. several --redirect-uri. */
+export function repeatedFlag(argv: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name && argv[i + 1] !== undefined) out.push(argv[++i] as string);
+    else if (argv[i]?.startsWith(`${name}=`)) out.push((argv[i] as string).slice(name.length + 1));
+  }
+  return out;
+}
+
+export async function withStore(argv: readonly string[], io: CliIO, run: (store: Store) => Promise<number>) {
+  const target = await support.resolveTarget(argv, io);
+  const { openStore } = await import('../../store/store.js');
+  const store = await openStore(target.config, { ...target, logger: support.cliLogger(io), env: io.env });
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A one-time password: 20 characters from a 56-symbol alphabet without look-alikes (~116 bits),
+ * long enough for any length policy up to 20 and never in a common-password list.
+ */
+export function generatePassword(length = 20): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+  const out: string[] = [];
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      // Rejection sampling keeps every symbol equally likely.
+      if (byte < 224 && out.length < length) out.push(alphabet[byte % 56] as string);
+    }
+  }
+  return out.join('');
+}
+
+/** The whole of stdin, trailing newline removed. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
