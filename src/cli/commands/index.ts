@@ -3,7 +3,9 @@ import { apikeyCommand } from './apikey.js';
 import { bansCommand } from './bans.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
+import { roleCommand } from './role.js';
 import { startCommand } from './start.js';
+import { userCommand } from './user.js';
 import { versionCommand } from './version.js';
 import { wafCommand } from './waf.js';
 
@@ -13,6 +15,8 @@ export const STAGE_COMMANDS: readonly Command[] = [
   startCommand,
   checkCommand,
   bansCommand,
+  userCommand,
+  roleCommand,
   apikeyCommand,
   wafCommand,
   versionCommand,
