@@ -227,6 +227,16 @@ describe('operators', () => {
     assert.equal(many.captures.length, 10);
   });
 
+  test('@rx on a long value without capture reports the whole value as matched data', () => {
+    const tx = new FakeTx(false);
+    const long = `${'x'.repeat(5000)}attack`;
+    assert.equal(run('rx', 'att?ack', long, tx), true);
+    assert.equal(tx.matched, long);
+    const short = new FakeTx(false);
+    assert.equal(run('rx', 'att?ack', 'an attack', short), true);
+    assert.equal(short.matched, 'attack');
+  });
+
   test('@pm capture and matched data hold the phrase as it appears in the input', () => {
     const tx = new FakeTx(true);
     assert.equal(run('pm', 'sqlmap', 'ua SQLMap', tx), true);

@@ -38,9 +38,21 @@ export const rx: OperatorFactory = (argument) => {
   };
 };
 
+/**
+ * Values longer than this that match a rule without `capture` report the whole value as matched
+ * data instead of running the backtracking engine to locate the match: the DFA has already
+ * decided, and locating costs V8 time that grows with the value.
+ */
+const LOCATE_LIMIT = 4096;
+
 function regexOperator(regex: SeclangRegex): Operator {
   return {
     evaluate(tx: OperatorTx, input: string) {
+      if (!tx.capturing && input.length > LOCATE_LIMIT) {
+        if (!regex.test(input)) return false;
+        tx.setMatchedData(input);
+        return true;
+      }
       const m = regex.exec(input);
       if (m === null) return false;
       tx.setMatchedData(m[0]);
