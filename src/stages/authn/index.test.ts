@@ -212,6 +212,16 @@ describe('authenticate stage', () => {
       assert.equal(payload.exp! - payload.iat!, 60);
       assert.equal(ctx.upstreamHeaders['x-user-id'], 'alice', 'plain header set by the gateway, not the client');
     });
+
+    test('claims cannot inject header lines through the plain X-User-* headers', async () => {
+      const stage = create({ accept: ['jwt'] });
+      const ctx = makeContext({
+        headers: { authorization: `Bearer ${token({ sub: 'eve\r\nx-admin: 1', roles: ['a\nb'] })}` },
+      });
+      assert.equal((await run(stage, ctx)).kind, 'continue');
+      assert.equal(ctx.upstreamHeaders['x-user-id'], 'evex-admin: 1');
+      assert.equal(ctx.upstreamHeaders['x-user-roles'], 'ab');
+    });
   });
 
   describe('401 vs 400 and WWW-Authenticate (RFC 6750 §3)', () => {

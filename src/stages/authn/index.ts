@@ -355,11 +355,19 @@ function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnS
   }
   if (shared.signer) headers[up.header] = identityToken(identity, ctx.id, shared.signer, up.reuseSec);
   if (up.userHeaders) {
-    headers['x-user-id'] = identity.subject;
-    headers['x-user-roles'] = identity.roles.join(',');
-    headers['x-user-scopes'] = identity.scopes.join(' ');
+    headers['x-user-id'] = headerSafe(identity.subject);
+    headers['x-user-roles'] = headerSafe(identity.roles.join(','));
+    headers['x-user-scopes'] = headerSafe(identity.scopes.join(' '));
     headers['x-user-auth-method'] = identity.method;
   }
+}
+
+/**
+ * Claims are attacker-influenced text: RFC 9110 §5.5 field values carry no CR, LF or NUL, so
+ * anything outside visible ASCII, space, tab and obs-text is dropped rather than forwarded.
+ */
+function headerSafe(value: string): string {
+  return value.replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
 }
 
 const minted = new WeakMap<Identity, { token: string; at: number }>();
