@@ -13,6 +13,12 @@ export interface CollectionEntry {
 export class KeyedCollection implements MutableCollection {
   #entries: CollectionEntry[] = [];
   #index = new Map<string, CollectionEntry[]>();
+  #version = 0;
+
+  /** Bumped on every change, so views derived from this collection know when to rebuild. */
+  get version(): number {
+    return this.#version;
+  }
 
   get size(): number {
     return this.#entries.length;
@@ -23,6 +29,7 @@ export class KeyedCollection implements MutableCollection {
   }
 
   add(key: string, value: string): void {
+    this.#version++;
     const entry: CollectionEntry = { key, value };
     this.#entries.push(entry);
     const lower = key.toLowerCase();
@@ -35,6 +42,7 @@ export class KeyedCollection implements MutableCollection {
   set(key: string, value: string): void {
     const list = this.#index.get(key.toLowerCase());
     if (list && list.length === 1) {
+      this.#version++;
       list[0]!.value = value;
       return;
     }
@@ -57,10 +65,12 @@ export class KeyedCollection implements MutableCollection {
   remove(key: string): void {
     const lower = key.toLowerCase();
     if (!this.#index.delete(lower)) return;
+    this.#version++;
     this.#entries = this.#entries.filter((e) => e.key.toLowerCase() !== lower);
   }
 
   clear(): void {
+    this.#version++;
     this.#entries = [];
     this.#index.clear();
   }

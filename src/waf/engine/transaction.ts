@@ -4,7 +4,7 @@ import { parseQueryString } from '../body/urlencoded.js';
 import type { OperatorTx } from '../operators/types.js';
 import { parseVariables } from '../seclang/variables.js';
 import { VARIABLES, type VariableSource } from '../variables/registry.js';
-import { KeyedCollection } from './collection.js';
+import { type CollectionEntry, KeyedCollection } from './collection.js';
 import { expandMacros } from './macros.js';
 import { type IdRange, inRanges, parseIdRanges } from './ranges.js';
 import type { RuleSet } from './ruleset.js';
@@ -91,6 +91,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   /** value -> results of transformation-chain prefixes, indexed by prefix id (Rule.transformationIds). */
   readonly #transformCache = new Map<string, (string | undefined)[]>();
   readonly #matched: MatchedRule[] = [];
+  readonly #views = new Map<string, { stamp: number; entries: readonly CollectionEntry[] }>();
   readonly #phasesDone = new Set<RulePhase>();
   #currentMatches: MatchDetail[] = [];
   #currentRule: Rule | undefined;
@@ -394,6 +395,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   collection(name: string): KeyedCollection | undefined {
     if (name === 'RULE') return this.#ruleCollection();
     return this.#collections.get(name);
+  }
+
+  derived(view: string, sources: readonly string[], build: () => CollectionEntry[]): readonly CollectionEntry[] {
+    let stamp = 0;
+    for (const s of sources) stamp = stamp * 1_000_003 + (this.#collections.get(s)?.version ?? 0) + 1;
+    const hit = this.#views.get(view);
+    if (hit && hit.stamp === stamp) return hit.entries;
+    const entries = build();
+    this.#views.set(view, { stamp, entries });
+    return entries;
   }
 
   expandMacros(text: string): string {

@@ -4,6 +4,11 @@ import type { CollectionEntry, KeyedCollection } from '../engine/collection.js';
 export interface VariableSource {
   scalar(name: string): string | undefined;
   collection(name: string): KeyedCollection | undefined;
+  /**
+   * A view built from collections (ARGS from ARGS_GET + ARGS_POST, ARGS_NAMES...), reused until
+   * one of them changes: hundreds of rules read the same view per request.
+   */
+  derived(view: string, sources: readonly string[], build: () => CollectionEntry[]): readonly CollectionEntry[];
 }
 
 /**
@@ -26,22 +31,27 @@ const stored = (name: string): VariableDefinition => ({
   lookup: (src, key) => src.collection(name)?.getAll(key) ?? [],
 });
 /** `X_NAMES`: the keys of collection X, each as key and value (ModSecurity: ARGS_NAMES...). */
-const namesOf = (...names: string[]): VariableDefinition => ({
-  kind: 'collection',
-  read: (src) => {
-    const out: CollectionEntry[] = [];
-    for (const name of names)
-      for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, value: e.key });
-    return out;
-  },
-});
+const namesOf = (...names: string[]): VariableDefinition => {
+  const view = `names:${names.join(',')}`;
+  return {
+    kind: 'collection',
+    read: (src) =>
+      src.derived(view, names, () => {
+        const out: CollectionEntry[] = [];
+        for (const name of names)
+          for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, value: e.key });
+        return out;
+      }),
+  };
+};
 const unionOf = (...names: string[]): VariableDefinition => ({
   kind: 'collection',
-  read: (src) => {
-    const out: CollectionEntry[] = [];
-    for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
-    return out;
-  },
+  read: (src) =>
+    src.derived(`union:${names.join(',')}`, names, () => {
+      const out: CollectionEntry[] = [];
+      for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
+      return out;
+    }),
   lookup: (src, key) => {
     const out: CollectionEntry[] = [];
     for (const name of names) for (const e of src.collection(name)?.getAll(key) ?? []) out.push(e);
