@@ -9,7 +9,8 @@ import { ConfigError } from '../config/errors.js';
 import { compileCondition } from '../policy/conditions.js';
 import { RouteAuthSchema } from '../stages/authn/schema.js';
 import { RouteAllowSchema } from '../stages/authz/schema.js';
-import { loadOpenApiRoutes } from './load.js';
+import { expandOpenApiGroupsSync, originalPath } from './expand.js';
+import { loadOpenApiRoutes, loadOpenApiRoutesSync } from './load.js';
 import { toRoutePattern } from './path.js';
 import { mapSecurity } from './security.js';
 
@@ -225,6 +226,30 @@ describe('loadOpenApiRoutes', () => {
       loadOpenApiRoutes({ openapi: { spec: 'x.yaml', upstream: 'u', unknownQuery: 'maybe' } }, dir, ['routes', 1]),
       (err: unknown) => err instanceof ConfigError && err.path.join('.') === 'routes.1.openapi.unknownQuery',
     );
+  });
+});
+
+describe('loadOpenApiRoutesSync (for the synchronous config loader)', () => {
+  test('generates the same routes as the asynchronous loader', async () => {
+    const group = { openapi: { spec: 'petstore.openapi.yaml', upstream: 'app', validateResponses: 'detect' } };
+    assert.deepEqual(loadOpenApiRoutesSync(group, EXAMPLES_DIR), await loadOpenApiRoutes(group, EXAMPLES_DIR));
+  });
+
+  test('errors keep their key paths; expansion maps positions back to the group', () => {
+    assert.throws(
+      () => loadOpenApiRoutesSync({ openapi: { spec: 'absent.yaml', upstream: 'u' } }, dir, ['routes', 1]),
+      (err: unknown) =>
+        err instanceof ConfigError && /cannot load/.test(err.message) && err.path.join('.') === 'routes.1.openapi.spec',
+    );
+    const plain = { name: 'x', match: { path: '/x' }, upstream: 'u', public: true };
+    const expanded = expandOpenApiGroupsSync(
+      [plain, { openapi: { spec: 'petstore.openapi.yaml', upstream: 'app', public: true } }, plain],
+      EXAMPLES_DIR,
+    );
+    assert.equal(expanded.routes.length, 12);
+    assert.deepEqual(originalPath(['routes', 0, 'name'], expanded), ['routes', 0, 'name']);
+    assert.deepEqual(originalPath(['routes', 5, 'validation', 'parameters'], expanded), ['routes', 1]);
+    assert.deepEqual(originalPath(['routes', 11, 'upstream'], expanded), ['routes', 2, 'upstream']);
   });
 });
 

@@ -6,7 +6,10 @@
  * section carries the operation's parameters, body and responses, and whose `auth`/`allow`
  * sections come from its `security` requirements.
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { $RefParser } from '@apidevtools/json-schema-ref-parser';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError, type KeyPath } from '../config/errors.js';
@@ -41,31 +44,99 @@ export async function loadOpenApiRoutes(
   configDir: string,
   path: KeyPath = [],
 ): Promise<GeneratedRoute[]> {
+  const options = checkGroup(group, path);
+  const specPath = isAbsolute(options.spec) ? options.spec : resolve(configDir, options.spec);
+  let dereferenced: Dereferenced;
+  try {
+    dereferenced = await dereference(specPath);
+  } catch (err) {
+    throw new ConfigError(
+      [...path, 'openapi', 'spec'],
+      `cannot load OpenAPI document ${options.spec}: ${describe(err)}`,
+    );
+  }
+  return generateRoutes(group, options, dereferenced, path);
+}
+
+/**
+ * The same as loadOpenApiRoutes for a synchronous configuration loader: the document is
+ * dereferenced by json-schema-ref-parser in a short-lived child process (it has no synchronous
+ * API), which blocks this thread for about the time of a Node start-up.
+ */
+export function loadOpenApiRoutesSync(
+  group: Readonly<Record<string, unknown>>,
+  configDir: string,
+  path: KeyPath = [],
+): GeneratedRoute[] {
+  const options = checkGroup(group, path);
+  const specPath = isAbsolute(options.spec) ? options.spec : resolve(configDir, options.spec);
+  const child = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', DEREFERENCE_SCRIPT, REF_PARSER_URL, specPath],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+      env: {},
+    },
+  );
+  if (child.status !== 0) {
+    const reason = child.error?.message ?? child.stderr.trim().split('\n')[0]!.slice(0, 300);
+    throw new ConfigError([...path, 'openapi', 'spec'], `cannot load OpenAPI document ${options.spec}: ${reason}`);
+  }
+  return generateRoutes(group, options, JSON.parse(child.stdout) as Dereferenced, path);
+}
+
+interface Dereferenced {
+  readonly doc: Record<string, unknown>;
+  /** Recursive schemas: their back-edges stay `#/components/schemas/...` references. */
+  readonly circular: boolean;
+}
+
+const REF_PARSER_URL = pathToFileURL(
+  createRequire(import.meta.url).resolve('@apidevtools/json-schema-ref-parser'),
+).href;
+
+// Local files only (resolve.http: false): no outbound fetch at load, ASVS 13.2.4. circular:
+// 'ignore' inlines every $ref except the back-edges of recursive schemas.
+const REF_OPTIONS = { resolve: { external: true, http: false }, dereference: { circular: 'ignore' } } as const;
+
+const DEREFERENCE_SCRIPT = `
+const [url, spec] = process.argv.slice(1);
+const { $RefParser } = await import(url);
+try {
+  const parser = new $RefParser();
+  const doc = await parser.dereference(spec, ${JSON.stringify(REF_OPTIONS)});
+  process.stdout.write(JSON.stringify({ doc, circular: parser.$refs.circular }));
+} catch (err) {
+  process.stderr.write(String(err && err.message || err));
+  process.exitCode = 1;
+}
+`;
+
+async function dereference(specPath: string): Promise<Dereferenced> {
+  const parser = new $RefParser();
+  const doc = (await parser.dereference(specPath, REF_OPTIONS)) as Record<string, unknown>;
+  return { doc, circular: parser.$refs.circular };
+}
+
+function checkGroup(group: Readonly<Record<string, unknown>>, path: KeyPath): OpenApiGroup {
   const settings = group.openapi;
   if (!Value.Check(OpenApiGroupSchema, settings)) {
     const first = [...Value.Errors(OpenApiGroupSchema, settings)][0];
     const where = first ? first.path.split('/').filter(Boolean) : [];
     throw new ConfigError([...path, 'openapi', ...where], first?.message ?? 'invalid openapi group');
   }
-  const options: OpenApiGroup = settings;
-  const specPath = isAbsolute(options.spec) ? options.spec : resolve(configDir, options.spec);
+  return settings;
+}
+
+function generateRoutes(
+  group: Readonly<Record<string, unknown>>,
+  options: OpenApiGroup,
+  { doc, circular }: Dereferenced,
+  path: KeyPath,
+): GeneratedRoute[] {
   const specKey = [...path, 'openapi', 'spec'];
-
-  let doc: Record<string, unknown>;
-  let circular = false;
-  try {
-    const parser = new $RefParser();
-    // circular: 'ignore' inlines every $ref except the back-edges of recursive schemas, which
-    // stay `#/components/schemas/...` references and are resolved by Ajv (see convert.ts).
-    doc = (await parser.dereference(specPath, {
-      resolve: { external: true, http: false },
-      dereference: { circular: 'ignore' },
-    })) as Record<string, unknown>;
-    circular = parser.$refs.circular;
-  } catch (err) {
-    throw new ConfigError(specKey, `cannot load OpenAPI document ${options.spec}: ${describe(err)}`);
-  }
-
   const version = typeof doc.openapi === 'string' ? doc.openapi : '';
   if (!/^3\.[0-2]\./.test(version)) {
     throw new ConfigError(specKey, `${options.spec} is not an OpenAPI 3.0/3.1 document (openapi: "${version}")`);
