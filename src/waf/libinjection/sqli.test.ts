@@ -227,6 +227,12 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('union members select a leader').matched, false);
   });
 
+  test('as-is, a value opening with a symbolic binary operator is not SQL (a path)', () => {
+    assert.equal(detectSQLi('/post/foo/24 union all select 1,2,3 from aa/bar').matched, false);
+    assert.equal(detectSQLi("/post/foo/24'union all select 1,2,3 from aa").matched, true);
+    assert.equal(detectSQLi('in ( select * from t').matched, true);
+  });
+
   test('CASE WHEN with a comparison, chained equalities, a SELECT after a connective', () => {
     assert.equal(detectSQLi('(CASE WHEN 4518=5617 THEN 1 ELSE NULL END)').matched, true);
     assert.equal(detectSQLi('in case when the phone rings').matched, false);

@@ -36,13 +36,19 @@ const UNION_BEYOND_WINDOW = 'UNION-based extraction (after the window)';
  * expressions pushed past the window (`(1) group by (1) union select 1`).
  */
 function analyse(input: string, asIs?: { fingerprint: string }): SqliFinding | undefined {
-  const contexts = CONTEXTS.filter((c) => c === 'none' || input.includes(c));
-  const windows = [];
-  for (const context of contexts) {
+  const contexts: QuoteContext[] = [];
+  const windows: string[] = [];
+  for (const context of CONTEXTS) {
+    if (context !== 'none' && !input.includes(context)) continue;
     const sequence = fold(new SqlTokenizer(input, context));
+    if (context === 'none' && asIs !== undefined) asIs.fingerprint = sequence.fingerprint;
+    // As-is, the value stands where the query expects an operand. One that opens with a
+    // symbolic binary operator (`/post/foo/24 union ...`, a path) is a syntax error there,
+    // not SQL. Word operators stay: `IN (SELECT ...)` can follow a column name.
+    if (context === 'none' && sequence.tokens[0]?.cls === 'o' && !/^[a-z]/.test(sequence.tokens[0].value)) continue;
     const technique = classify(sequence, context);
     if (technique !== undefined) return { context, fingerprint: sequence.fingerprint, technique };
-    if (context === 'none' && asIs !== undefined) asIs.fingerprint = sequence.fingerprint;
+    contexts.push(context);
     windows.push(sequence.fingerprint);
   }
   if (!MENTIONS_UNION.test(input)) return undefined;
