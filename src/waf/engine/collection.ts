@@ -3,6 +3,8 @@ import type { MutableCollection } from './types.js';
 /** One value in a collection; `key` keeps the case it arrived with. */
 export interface CollectionEntry {
   readonly key: string;
+  /** `key` lower-cased once, for the case-insensitive selectors. */
+  readonly lower: string;
   value: string;
 }
 
@@ -30,9 +32,9 @@ export class KeyedCollection implements MutableCollection {
 
   add(key: string, value: string): void {
     this.#version++;
-    const entry: CollectionEntry = { key, value };
-    this.#entries.push(entry);
     const lower = key.toLowerCase();
+    const entry: CollectionEntry = { key, lower, value };
+    this.#entries.push(entry);
     const list = this.#index.get(lower);
     if (list) list.push(entry);
     else this.#index.set(lower, [entry]);

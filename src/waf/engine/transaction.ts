@@ -600,21 +600,22 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       if (!def) continue;
       if (def.kind === 'scalar') {
         // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
-        if (checkExclusions && this.#excluded(rule, starter, sel.name, '')) continue;
+        if (checkExclusions && this.#excluded(rule, starter, sel.name, '', '')) continue;
         const raw = def.read(this) ?? '';
         if (this.#test(rule, starter, sel.name, '', sel.count ? (raw === '' ? '0' : '1') : raw)) matched = true;
         continue;
       }
-      const entries =
-        sel.key !== undefined && def.lookup && sel.name !== 'XML' ? def.lookup(this, sel.key) : def.read(this);
+      // A literal key goes through the collection's index, which already compared keys.
+      const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
+      const entries = indexed ? def.lookup!(this, sel.key!) : def.read(this);
       // Fixed length: a setvar run by this very rule must not add values to its own loop.
       const n = entries.length;
       let count = 0;
       for (let i = 0; i < n; i++) {
         const e = entries[i]!;
-        if (sel.key !== undefined && !keyMatches(sel.name, sel.key, e.key)) continue;
+        if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
-        if (checkExclusions && this.#excluded(rule, starter, sel.name, e.key)) continue;
+        if (checkExclusions && this.#excluded(rule, starter, sel.name, e.key, e.lower)) continue;
         if (sel.count) count++;
         else if (this.#test(rule, starter, sel.name, e.key, e.value)) matched = true;
       }
@@ -753,10 +754,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   // ---- targets and transformations ---------------------------------------------------------
 
-  #excluded(rule: Rule, starter: Rule, variable: string, key: string): boolean {
-    for (const ex of rule.exclusions) if (ex.name === variable && selectorHits(ex, key)) return true;
+  #excluded(rule: Rule, starter: Rule, variable: string, key: string, lower: string): boolean {
+    for (const ex of rule.exclusions) if (ex.name === variable && selectorHits(ex, key, lower)) return true;
     for (const r of this.#removedTargets) {
-      if (r.selector.name !== variable || !selectorHits(r.selector, key)) continue;
+      if (r.selector.name !== variable || !selectorHits(r.selector, key, lower)) continue;
       if (r.ruleIds && starter.id >= r.ruleIds[0] && starter.id <= r.ruleIds[1]) return true;
       if (r.tag !== undefined && starter.tags.includes(r.tag)) return true;
     }
@@ -838,16 +839,16 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-function keyMatches(variable: string, selectorKey: string, key: string): boolean {
+function keyMatches(sel: VariableSelector, e: CollectionEntry): boolean {
   // XML:/* and XML://@* are XPath expressions, stored under those exact keys.
-  if (variable === 'XML') return selectorKey === key || (selectorKey === '/*' && key === '/*');
-  return selectorKey.toLowerCase() === key.toLowerCase();
+  if (sel.name === 'XML') return sel.key === e.key;
+  return sel.keyLower === e.lower;
 }
 
-function selectorHits(sel: VariableSelector, key: string): boolean {
+function selectorHits(sel: VariableSelector, key: string, lower: string): boolean {
   if (sel.keyRegex) return sel.keyRegex.test(key);
-  if (sel.key === undefined) return true;
-  return sel.key.toLowerCase() === key.toLowerCase();
+  if (sel.keyLower === undefined) return true;
+  return sel.keyLower === lower;
 }
 
 const targetCache = new Map<string, VariableSelector[]>();

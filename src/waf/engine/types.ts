@@ -14,6 +14,8 @@ export interface VariableSelector {
   readonly name: string;
   /** Literal key as written, when the selector names one. */
   readonly key?: string;
+  /** `key` lower-cased, for comparisons. */
+  readonly keyLower?: string;
   /** Key given as /regex/ (matched case-insensitively, as ModSecurity does). */
   readonly keyRegex?: RegExp;
   readonly count: boolean;

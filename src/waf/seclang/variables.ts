@@ -75,7 +75,7 @@ export function parseVariables(text: string, knownVariable: (name: string) => bo
       name,
       count,
       exclude,
-      ...(key !== undefined ? { key } : {}),
+      ...(key !== undefined ? { key, keyLower: key.toLowerCase() } : {}),
       ...(keyRegex ? { keyRegex } : {}),
     });
   }

@@ -39,7 +39,7 @@ const namesOf = (...names: string[]): VariableDefinition => {
       src.derived(view, names, () => {
         const out: CollectionEntry[] = [];
         for (const name of names)
-          for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, value: e.key });
+          for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, lower: e.lower, value: e.key });
         return out;
       }),
   };
