@@ -61,7 +61,12 @@ export class Runtime {
 
   static async build(
     loaded: LoadedConfig,
-    base: { logger: Logger; metrics: Registry; onHealthChange?: (u: string, t: string, healthy: boolean) => void },
+    base: {
+      logger: Logger;
+      metrics: Registry;
+      onHealthChange?: (u: string, t: string, healthy: boolean) => void;
+      dryRun?: boolean;
+    },
     definitions: readonly StageDefinition[] = STAGE_DEFINITIONS,
     serviceDefinitions: readonly ServiceDefinition[] = SERVICE_DEFINITIONS,
   ): Promise<Runtime> {
@@ -73,6 +78,7 @@ export class Runtime {
       dataDir: config.dataDir,
       config,
       shared: new Map(),
+      ...(base.dryRun ? { dryRun: true } : {}),
     };
     const issues: ConfigIssue[] = [];
     const toIssue = (error: ConfigError): ConfigIssue => ({

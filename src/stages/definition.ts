@@ -23,6 +23,11 @@ export interface Services {
    * Keys are documented by the stage that sets them.
    */
   readonly shared: Map<string, unknown>;
+  /**
+   * True for `portcullis check`: validate everything, but open no connection and write nothing
+   * (no database file, no migration, no Redis connection).
+   */
+  readonly dryRun?: boolean;
 }
 
 /** What a stage's create() receives about one route. */

@@ -19,7 +19,11 @@ and exits 1 when there is any; exits 0 and prints "ok" otherwise.`,
     const file = configPathFrom(argv, io);
     try {
       const loaded = loadConfig(file, { env: io.env });
-      const runtime = await Runtime.build(loaded, { logger: pino({ level: 'silent' }), metrics: new Registry() });
+      const runtime = await Runtime.build(loaded, {
+        logger: pino({ level: 'silent' }),
+        metrics: new Registry(),
+        dryRun: true,
+      });
       await runtime.dispose();
       io.stdout(`${loaded.file}: ok (${loaded.config.routes.length} routes)\n`);
       return 0;

@@ -1,8 +1,11 @@
 import type { Command } from '../command.js';
 import { apikeyCommand } from './apikey.js';
+import { auditCommand } from './audit.js';
 import { bansCommand } from './bans.js';
 import { checkCommand } from './check.js';
+import { dbCommand } from './db.js';
 import { initCommand } from './init.js';
+import { keysCommand } from './keys.js';
 import { roleCommand } from './role.js';
 import { startCommand } from './start.js';
 import { userCommand } from './user.js';
@@ -19,5 +22,8 @@ export const STAGE_COMMANDS: readonly Command[] = [
   roleCommand,
   apikeyCommand,
   wafCommand,
+  dbCommand,
+  keysCommand,
+  auditCommand,
   versionCommand,
 ];
