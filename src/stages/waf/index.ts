@@ -182,7 +182,6 @@ function displayName(name: string): string {
 
 /** Node decodes header values as latin1 already; strings from elsewhere are re-encoded to bytes. */
 function latin1(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: checks for chars above one byte
   return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
 }
 
