@@ -3,9 +3,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { type ExpandedRoutes, expandOpenApiGroupsSync, isOpenApiGroup, originalPath } from '../openapi/expand.js';
 import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../stages/registry.js';
 import type { GatewayConfig } from './core-schema.js';
-import { ConfigErrors, type ConfigIssue, type KeyPath } from './errors.js';
+import { ConfigError, ConfigErrors, type ConfigIssue, type KeyPath } from './errors.js';
 import { InterpolationError, interpolate } from './interpolate.js';
 import { assembleSchema } from './schema.js';
 
@@ -82,7 +83,21 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (issues.length > 0) throw new ConfigErrors(issues);
 
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
-  const locate = (path: KeyPath, atKey = false) => at(offsetOf(doc.contents, path, atKey));
+  // OpenAPI route groups (src/openapi, issue 7) expand into their generated routes before
+  // validation; positions inside a generated route point at its group entry.
+  let expanded: ExpandedRoutes | undefined;
+  if (Array.isArray(data.routes) && data.routes.some(isOpenApiGroup)) {
+    try {
+      expanded = expandOpenApiGroupsSync(data.routes, dir);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const position = at(offsetOf(doc.contents, error.path, false));
+      throw new ConfigErrors([{ file, ...position, path: error.path, message: error.message }]);
+    }
+    data.routes = expanded.routes;
+  }
+  const locate = (path: KeyPath, atKey = false) =>
+    at(offsetOf(doc.contents, expanded ? originalPath(path, expanded) : path, atKey));
   const validate = getValidator();
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigErrors } from '../../src/config/errors.js';
-import { expandOpenApiGroups } from '../../src/openapi/expand.js';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
 import { EXAMPLES_DIR } from './petstore.js';
 
@@ -31,15 +30,7 @@ before(async () => {
     }
     return undefined;
   });
-  const { routes } = await expandOpenApiGroups(
-    [
-      {
-        openapi: { spec: 'petstore.openapi.yaml', upstream: 'app', public: true },
-        transform: { response: { body: { maskKeys: ['password'], maskCardNumbers: true } } },
-      },
-    ],
-    EXAMPLES_DIR,
-  );
+  // The group goes through the real configuration loader, which expands it.
   const yaml = `dataDir: ./data
 listeners:
   - { protocol: http, host: 127.0.0.1, port: 0 }
@@ -47,7 +38,9 @@ admin: { enabled: false }
 log: { access: false }
 upstreams:
   app: { targets: ["${upstream.url}"] }
-routes: ${JSON.stringify(routes)}
+routes:
+  - openapi: { spec: "${EXAMPLES_DIR}petstore.openapi.yaml", upstream: app, public: true }
+    transform: { response: { body: { maskKeys: [password], maskCardNumbers: true } } }
 `;
   gw = await startTestGateway(yaml);
 });
@@ -132,6 +125,29 @@ describe('generated routes behind a gateway', () => {
 });
 
 describe('hand-written validation and transform sections', () => {
+  test('a broken document fails the load at the group entry', async () => {
+    const yaml = `dataDir: ./data
+listeners:
+  - { protocol: http, host: 127.0.0.1, port: 0 }
+upstreams:
+  app: { targets: ["${upstream.url}"] }
+routes:
+  - name: health
+    match: { path: /health }
+    upstream: app
+    public: true
+  - openapi: { spec: ./missing.yaml, upstream: app }
+`;
+    await assert.rejects(startTestGateway(yaml), (err: unknown) => {
+      assert.ok(err instanceof ConfigErrors);
+      const issue = err.errors[0]!;
+      assert.deepEqual(issue.path, ['routes', 1, 'openapi', 'spec']);
+      assert.equal(issue.line, 11);
+      assert.match(issue.message, /cannot load OpenAPI document \.\/missing\.yaml/);
+      return true;
+    });
+  });
+
   test('a misspelt schema keyword fails the load with file, line and key path', async () => {
     const yaml = `dataDir: ./data
 listeners:
