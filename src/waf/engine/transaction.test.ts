@@ -205,3 +205,31 @@ SecRule ARGS "@rx x" "id:2,phase:1,deny"`;
     assert.equal(targeted.stop, undefined);
   });
 });
+
+describe('large values', () => {
+  test('a multi-megabyte body is inspected without crashing and without caching every transformed copy', () => {
+    let calls = 0;
+    const transformations = new Map(TEST_TRANSFORMATIONS);
+    transformations.set('lowercase', (s: string) => {
+      calls++;
+      return s.toLowerCase();
+    });
+    const w = compileWaf({
+      text: `SecRequestBodyAccess On
+SecRule REQUEST_HEADERS:Content-Type "@rx ^text/" "id:1,phase:1,pass,nolog,ctl:forceRequestBodyVariable=On"
+SecRule REQUEST_BODY "@rx needle" "id:2,phase:2,pass,t:lowercase,setvar:tx.a=1"
+SecRule REQUEST_BODY "@rx needle" "id:3,phase:2,pass,t:lowercase,setvar:tx.b=1"`,
+      operators: TEST_OPERATORS,
+      transformations,
+    });
+    const tx = w.newTransaction();
+    tx.processUri('POST', '/', 'HTTP/1.1');
+    tx.addRequestHeader('Content-Type', 'text/plain');
+    tx.processRequestHeaders();
+    tx.appendRequestBody(`${'x'.repeat(2_000_000)}NEEDLE`);
+    tx.processRequestBody();
+    assert.equal(tx.txVar('a'), '1');
+    assert.equal(tx.txVar('b'), '1');
+    assert.equal(calls, 2);
+  });
+});

@@ -773,6 +773,13 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const ts = rule.transformations;
     const n = ts.length;
     if (n === 0) return input;
+    if (input.length > MAX_CACHED_VALUE) {
+      // A large body is transformed afresh for each rule: caching every chain's copy of a
+      // multi-megabyte REQUEST_BODY would multiply the memory a request can pin.
+      let v = input;
+      for (const t of ts) v = t.fn(v);
+      return v;
+    }
     const ids = rule.transformationIds;
     // One lookup per value; the slots hold each chain prefix's result by its id.
     let slots = this.#transformCache.get(input);
@@ -834,6 +841,9 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     return this.#currentRule;
   }
 }
+
+/** Values longer than this (bytes) skip the per-transaction transformation cache. */
+const MAX_CACHED_VALUE = 65536;
 
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
