@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -74,11 +74,18 @@ export class GatewayTokenSigner {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      // 'wx': never overwrite a key another instance wrote in the meantime.
-      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST') throw e;
+      // Written aside, then published with link(): atomic, and it fails if another instance
+      // (a cluster worker) got there first, in which case its key wins and is read back whole.
+      const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+      await writeFile(temporary, pem, { mode: 0o600, flag: 'wx' });
+      try {
+        await link(temporary, file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         pem = await readFile(file, 'utf8');
-      });
+      } finally {
+        await unlink(temporary).catch(() => undefined);
+      }
     }
     return GatewayTokenSigner.fromKey(createPrivateKey(pem), options);
   }
