@@ -37,6 +37,13 @@ export type LoginResult =
 
 export class AccountError extends Error {
   override name = 'AccountError';
+  /** The policy rule that refused a password, for problem+json `errors[].rule`. */
+  readonly rule: string;
+
+  constructor(message: string, rule = 'invalid') {
+    super(message);
+    this.rule = rule;
+  }
 }
 
 export interface AccountsOptions {
@@ -65,7 +72,7 @@ export class Accounts {
   /** Throws AccountError with a sentence for a refused password. */
   checkPolicy(password: string, username: string): void {
     const result = checkPassword(password, username, this.#o.policy);
-    if (!result.ok) throw new AccountError(result.message);
+    if (!result.ok) throw new AccountError(result.message ?? 'refused', result.problem);
   }
 
   async createUser(input: {

@@ -1,7 +1,7 @@
 import { identityProviderService } from '../idp/service.js';
+import { storeService } from '../services/store.js';
 import { authenticateDefinition } from './authn/index.js';
 import { authorizeDefinition } from './authz/index.js';
-import { storeService } from '../services/store.js';
 import { corsStage } from './cors/index.js';
 import type { ServiceDefinition, StageDefinition } from './definition.js';
 import { headersStage } from './headers/index.js';
@@ -31,4 +31,4 @@ export const STAGE_DEFINITIONS: readonly StageDefinition<any, any, any>[] = [
 
 /** Gateway-wide services (not pipeline stages), set up before the stages. */
 // biome-ignore lint/suspicious/noExplicitAny: definitions are heterogeneous in their config types
-export const SERVICE_DEFINITIONS: readonly ServiceDefinition<any, any>[] = [storeService];
+export const SERVICE_DEFINITIONS: readonly ServiceDefinition<any, any>[] = [storeService, identityProviderService];

@@ -1,0 +1,344 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readCookie } from '../auth/session.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/problem.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { InternalHandler } from '../server/internal.js';
+import { AccountError, type Accounts } from './accounts.js';
+import { accountPage, loginPage, type Page, passwordPage } from './pages.js';
+import type { Sessions } from './sessions.js';
+
+const MAX_BODY = 8 * 1024;
+/** Longer inputs never reach argon2 (hash-flooding DoS); the policy maximum is 128 anyway. */
+const MAX_FIELD = 1024;
+
+export interface IdpHttpOptions {
+  readonly accounts: Accounts;
+  readonly sessions: Sessions;
+  /** scheme://host[:port] of the issuer: the only Origin accepted on state-changing requests. */
+  readonly origin: string;
+  /** Everything outside /auth/ (the OIDC provider), when configured. */
+  readonly fallback?: InternalHandler;
+}
+
+class BadRequest extends Error {}
+
+async function readBody(req: IncomingMessage, ctx: RequestContext): Promise<Buffer> {
+  if (ctx.requestBody) return ctx.requestBody;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new BadRequest('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isJson(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+function wantsJson(req: IncomingMessage): boolean {
+  if (isJson(req)) return true;
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+async function readFields(req: IncomingMessage, ctx: RequestContext): Promise<Record<string, string>> {
+  const body = await readBody(req, ctx);
+  const out: Record<string, string> = {};
+  if (isJson(req)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new BadRequest('invalid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new BadRequest('expected an object');
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+  } else if (/^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) out[k] ??= v;
+  } else {
+    throw new BadRequest('unsupported media type');
+  }
+  for (const v of Object.values(out)) if (v.length > MAX_FIELD) throw new BadRequest('field too long');
+  return out;
+}
+
+/** Only a local path: an absolute or protocol-relative URL would make the login an open redirect. */
+function safeReturnTo(value: string | undefined | null): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  return /[\x00-\x1f]/.test(value) ? '/' : value;
+}
+
+/**
+ * Login CSRF defence (OWASP CSRF Prevention Cheat Sheet, Fetch Metadata): a browser says where a
+ * POST comes from; refuse any other site. Clients that send neither header are not browsers and
+ * carry no ambient cookie to abuse.
+ */
+function sameOrigin(req: IncomingMessage, origin: string): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const from = req.headers.origin;
+  return from === undefined || from === origin;
+}
+
+function security(res: ServerResponse): void {
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+}
+
+function sendPage(res: ServerResponse, status: number, p: Page, cookie?: string): void {
+  security(res);
+  res.setHeader('content-security-policy', p.csp);
+  res.setHeader('x-frame-options', 'DENY');
+  if (cookie) res.setHeader('set-cookie', cookie);
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(p.html);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, cookie?: string): void {
+  security(res);
+  if (cookie) res.setHeader('set-cookie', cookie);
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendProblem(
+  res: ServerResponse,
+  ctx: RequestContext,
+  code: ErrorCode,
+  extra: { errors?: readonly ProblemItem[]; retryAfterMs?: number; cookie?: string } = {},
+): void {
+  security(res);
+  if (extra.retryAfterMs !== undefined)
+    res.setHeader('retry-after', String(Math.max(1, Math.ceil(extra.retryAfterMs / 1000))));
+  if (extra.cookie) res.setHeader('set-cookie', extra.cookie);
+  res.writeHead(ERROR_CODES[code].status, { 'content-type': PROBLEM_CONTENT_TYPE });
+  res.end(problemJson(code, ctx.id, undefined, extra.errors));
+}
+
+function redirect(res: ServerResponse, location: string, cookie?: string): void {
+  security(res);
+  if (cookie) res.setHeader('set-cookie', cookie);
+  // RFC 9110 §15.4.4: 303 turns the POST into a GET of the next page.
+  res.writeHead(303, { location });
+  res.end();
+}
+
+const INVALID_LOGIN = 'The username or password is not correct.';
+
+/**
+ * The hosted login pages and the same flows as a JSON API, under /auth/:
+ *   GET  /auth/login            page;  POST /auth/login     {username, password}
+ *   GET  /auth/password         page;  POST /auth/password  {current_password, new_password}
+ *   POST /auth/logout           ends this session;  POST /auth/logout-all  ends every session of the user
+ *   GET  /auth/session          JSON: who is signed in (and the CSRF token for the session method)
+ */
+export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
+  const { accounts, sessions } = options;
+
+  async function currentSession(req: IncomingMessage) {
+    const id = readCookie(req.headers.cookie, sessions.policy.cookie);
+    const session = await sessions.get(id);
+    return session && id ? { id, session } : undefined;
+  }
+
+  async function login(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const json = wantsJson(req);
+    const fields = await readFields(req, ctx);
+    const username = fields.username ?? '';
+    const returnTo = safeReturnTo(fields.return_to);
+    const result = await accounts.login(username, fields.password ?? '', ctx.clientIp);
+    if (!result.ok) {
+      await accounts.store.audit.append({
+        type: 'auth.login.failure',
+        actor: null,
+        ip: ctx.clientIp,
+        details: { reason: result.reason },
+      });
+      if (result.reason === 'throttled') {
+        if (json) return sendProblem(res, ctx, 'PC_ERR_RATE_LIMITED', { retryAfterMs: result.retryAfterMs });
+        res.setHeader('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
+        return sendPage(
+          res,
+          429,
+          loginPage({ error: 'Too many attempts. Wait a moment and try again.', returnTo, username }),
+        );
+      }
+      if (json) return sendProblem(res, ctx, 'PC_ERR_INVALID_TOKEN');
+      return sendPage(res, 401, loginPage({ error: INVALID_LOGIN, returnTo, username }));
+    }
+    const previous = readCookie(req.headers.cookie, sessions.policy.cookie);
+    const started = await sessions.start(
+      result.user.id,
+      { amr: ['pwd'], ...(result.mustChangePassword ? { pending: 'password' as const } : {}) },
+      previous,
+    );
+    await accounts.store.audit.append({ type: 'auth.login.success', actor: result.user.id, ip: ctx.clientIp });
+    const cookie = sessions.setCookie(started.id);
+    if (json) {
+      return sendJson(
+        res,
+        200,
+        {
+          authenticated: !result.mustChangePassword,
+          mustChangePassword: result.mustChangePassword,
+          csrfToken: started.csrf,
+        },
+        cookie,
+      );
+    }
+    const next = result.mustChangePassword ? `/auth/password?return_to=${encodeURIComponent(returnTo)}` : returnTo;
+    return redirect(res, next, cookie);
+  }
+
+  async function changePassword(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const json = wantsJson(req);
+    const fields = await readFields(req, ctx);
+    const returnTo = safeReturnTo(fields.return_to);
+    const current = await currentSession(req);
+    if (!current) {
+      if (json) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+      return redirect(res, `/auth/login?return_to=${encodeURIComponent(returnTo)}`);
+    }
+    const user = await accounts.store.users.get(current.session.userId);
+    if (!user) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+    const first = current.session.data.pending === 'password';
+    const check = await accounts.login(user.username, fields.current_password ?? '', ctx.clientIp);
+    if (!check.ok) {
+      if (check.reason === 'throttled')
+        return sendProblem(res, ctx, 'PC_ERR_RATE_LIMITED', { retryAfterMs: check.retryAfterMs });
+      if (json) return sendProblem(res, ctx, 'PC_ERR_INVALID_TOKEN');
+      return sendPage(res, 401, passwordPage({ error: 'The current password is not correct.', returnTo, first }));
+    }
+    const next = fields.new_password ?? '';
+    if (next === fields.current_password) {
+      const message = 'The new password must differ from the current one.';
+      if (json)
+        return sendProblem(res, ctx, 'PC_ERR_BAD_REQUEST', {
+          errors: [{ location: '/new_password', rule: 'unchanged' }],
+        });
+      return sendPage(res, 400, passwordPage({ error: message, returnTo, first }));
+    }
+    try {
+      await accounts.setPassword(user.id, next);
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      if (json)
+        return sendProblem(res, ctx, 'PC_ERR_BAD_REQUEST', {
+          errors: [{ location: '/new_password', rule: error.rule }],
+        });
+      return sendPage(res, 400, passwordPage({ error: error.message, returnTo, first }));
+    }
+    await accounts.store.audit.append({
+      type: 'user.password.change',
+      actor: user.id,
+      subject: user.id,
+      ip: ctx.clientIp,
+    });
+    // setPassword ended every session; this browser continues on a fresh one.
+    const started = await sessions.start(user.id, { amr: ['pwd'] });
+    const cookie = sessions.setCookie(started.id);
+    if (json) return sendJson(res, 200, { authenticated: true, csrfToken: started.csrf }, cookie);
+    return redirect(res, returnTo, cookie);
+  }
+
+  async function logout(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, everywhere: boolean) {
+    const current = await currentSession(req);
+    let ended = 0;
+    if (current) {
+      ended = everywhere ? await sessions.endAll(current.session.userId) : Number(await sessions.end(current.id));
+      await accounts.store.audit.append({
+        type: everywhere ? 'auth.logout.all' : 'auth.logout',
+        actor: current.session.userId,
+        ip: ctx.clientIp,
+      });
+    }
+    if (wantsJson(req)) return sendJson(res, 200, { sessionsEnded: ended }, sessions.clearCookie());
+    return redirect(res, '/auth/login', sessions.clearCookie());
+  }
+
+  async function whoami(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, html: boolean) {
+    const current = await currentSession(req);
+    const user = current ? await accounts.store.users.get(current.session.userId) : undefined;
+    if (!current || !user || user.disabled) {
+      if (html) return redirect(res, '/auth/login');
+      return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+    }
+    if (html) return sendPage(res, 200, accountPage(user.username));
+    return sendJson(res, 200, {
+      subject: user.id,
+      username: user.username,
+      roles: user.roles,
+      mustChangePassword: current.session.data.pending === 'password',
+      csrfToken: current.session.data.csrf,
+      expiresAt: new Date(current.session.expiresAt).toISOString(),
+    });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = ctx.path;
+    if (method === 'POST' && !sameOrigin(req, options.origin)) return sendProblem(res, ctx, 'PC_ERR_CSRF');
+    const query = new URLSearchParams(ctx.query);
+    switch (`${method} ${path}`) {
+      case 'GET /auth/login':
+        return sendPage(res, 200, loginPage({ returnTo: safeReturnTo(query.get('return_to')) }));
+      case 'POST /auth/login':
+        return login(req, res, ctx);
+      case 'GET /auth/password': {
+        const current = await currentSession(req);
+        if (!current) return redirect(res, '/auth/login');
+        return sendPage(
+          res,
+          200,
+          passwordPage({
+            returnTo: safeReturnTo(query.get('return_to')),
+            first: current.session.data.pending === 'password',
+          }),
+        );
+      }
+      case 'POST /auth/password':
+        return changePassword(req, res, ctx);
+      case 'POST /auth/logout':
+        return logout(req, res, ctx, false);
+      case 'POST /auth/logout-all':
+        return logout(req, res, ctx, true);
+      case 'GET /auth/session':
+        return whoami(req, res, ctx, false);
+      case 'GET /auth/account':
+        return whoami(req, res, ctx, true);
+      default:
+        if (!path.startsWith('/auth/') && options.fallback) return options.fallback(req, res, ctx);
+        return sendProblem(res, ctx, 'PC_ERR_NOT_FOUND');
+    }
+  }
+
+  return function idpHandler(req, res, ctx) {
+    route(req, res, ctx).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BadRequest) {
+        const code =
+          error.message === 'unsupported media type'
+            ? 'PC_ERR_UNSUPPORTED_MEDIA_TYPE'
+            : error.message === 'body too large'
+              ? 'PC_ERR_BODY_TOO_LARGE'
+              : 'PC_ERR_BAD_REQUEST';
+        return sendProblem(res, ctx, code);
+      }
+      ctx.logFields.idpError = (error as Error).message;
+      sendProblem(
+        res,
+        ctx,
+        (error as { code?: string }).code === 'PC_STORE_UNAVAILABLE' ? 'PC_ERR_SERVICE_UNAVAILABLE' : 'PC_ERR_INTERNAL',
+      );
+    });
+  };
+}

@@ -1,0 +1,76 @@
+import type { LoginLimiter } from '../auth/basic.js';
+import { ConfigError } from '../config/errors.js';
+import type { InternalHandler } from '../server/internal.js';
+import type { ServiceDefinition, Services } from '../stages/definition.js';
+import { attachStore, STORE_SHARED_KEY } from '../store/services.js';
+import type { Store } from '../store/types.js';
+import { Accounts } from './accounts.js';
+import { createIdpHandler } from './http.js';
+import { type IdentityProviderConfig, IdentityProviderSchema } from './schema.js';
+import { Sessions } from './sessions.js';
+
+/**
+ * Keys the identity provider publishes in services.shared:
+ * - `internal:idp`          InternalHandler: /auth/* pages and JSON API (and the OIDC endpoints)
+ * - `idp.passwordVerifier`  PasswordVerifier for the authn stage's Basic method
+ * - `idp.sessionLookup`     SessionLookup for the authn stage's session method
+ * - `idp.accounts`          Accounts (users, passwords, logins)
+ */
+export const IDP_SHARED_KEYS = {
+  handler: 'internal:idp',
+  passwordVerifier: 'idp.passwordVerifier',
+  sessionLookup: 'idp.sessionLookup',
+  accounts: 'idp.accounts',
+} as const;
+
+export interface IdpShared {
+  readonly accounts: Accounts;
+  readonly sessions: Sessions;
+  readonly handler: InternalHandler;
+}
+
+const dryRunHandler: InternalHandler = (_req, res) => {
+  res.writeHead(503).end();
+};
+
+function sessionCookie(services: Services): string {
+  const authn = services.config.authentication as { session?: { cookie?: string } } | undefined;
+  return authn?.session?.cookie ?? '__Host-portcullis';
+}
+
+export const identityProviderService: ServiceDefinition<IdentityProviderConfig, IdpShared | undefined> = {
+  name: 'identityProvider',
+  global: { key: 'identityProvider', schema: IdentityProviderSchema },
+  async setup(config, services) {
+    if (!config || config.enabled === false) return undefined;
+    let origin: string;
+    try {
+      origin = new URL(config.issuer).origin;
+    } catch {
+      throw new ConfigError(['identityProvider', 'issuer'], 'not an absolute URL');
+    }
+    if (services.dryRun) {
+      // `portcullis check` opens no database: publish a stand-in so internal:idp routes resolve.
+      services.shared.set(IDP_SHARED_KEYS.handler, dryRunHandler);
+      return undefined;
+    }
+    // The store service (set up first) opened it and closes it.
+    const store = (services.shared.get(STORE_SHARED_KEY) as Store | undefined) ?? (await attachStore(services));
+    const accounts = new Accounts(store, {
+      ...(config.passwords ? { policy: config.passwords } : {}),
+      lockout: { maxFailures: config.lockout?.maxFailures ?? 10, lockMs: (config.lockout?.lockSec ?? 900) * 1000 },
+      limiter: () => services.shared.get('loginThrottle') as LoginLimiter | undefined,
+    });
+    const sessions = new Sessions(store, {
+      cookie: sessionCookie(services),
+      idleTimeoutMs: (config.session?.idleTimeoutSec ?? 1800) * 1000,
+      absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
+    });
+    const handler = createIdpHandler({ accounts, sessions, origin });
+    services.shared.set(IDP_SHARED_KEYS.handler, handler);
+    services.shared.set(IDP_SHARED_KEYS.passwordVerifier, accounts.passwordVerifier());
+    services.shared.set(IDP_SHARED_KEYS.sessionLookup, sessions.lookup());
+    services.shared.set(IDP_SHARED_KEYS.accounts, accounts);
+    return { accounts, sessions, handler };
+  },
+};
