@@ -11,7 +11,6 @@ import { crsAvailable, defaultRegistries, loadCrsForCi, loadTests, runTest } fro
 const KNOWN_GAPS = new Map<string, string>([
   ['920620-1', 'two Content-Type headers: nginx keeps one, we keep both (the anchor fails it too)'],
   ['942101-9', 'libinjection-equivalent @detectSQLi misses this path-embedded union'],
-  ['942101-11', '@detectSQLi flags a benign path segment'],
 ]);
 
 const available = crsAvailable();
