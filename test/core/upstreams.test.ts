@@ -151,8 +151,11 @@ describe('cluster mode', () => {
       assert.equal(pids.size, 2, output);
       assert.match(output, /starting 2 workers/);
     } finally {
+      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
       await up.close();
     }
   });

@@ -40,7 +40,7 @@ in-flight requests and stop.`,
     }
     const w = loaded.config.server.workers;
     const workers = w === 'auto' ? availableParallelism() : w;
-    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
+    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io, loaded.config.server.limits.shutdownDrainMs);
     return runWorker(loaded, io);
   },
 };
@@ -78,7 +78,7 @@ async function runWorker(loaded: LoadedConfig, io: CliIO): Promise<number> {
   return 0;
 }
 
-function runPrimary(workers: number, io: CliIO): Promise<number> {
+function runPrimary(workers: number, io: CliIO, drainMs: number): Promise<number> {
   io.stdout(`starting ${workers} workers\n`);
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
@@ -94,6 +94,10 @@ function runPrimary(workers: number, io: CliIO): Promise<number> {
     const stop = () => {
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      // Workers drain for shutdownDrainMs; one that is stuck past twice that is killed.
+      setTimeout(() => {
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      }, 2 * drainMs).unref();
       const check = setInterval(() => {
         if (Object.keys(cluster.workers ?? {}).length === 0) {
           clearInterval(check);
