@@ -233,3 +233,42 @@ SecRule REQUEST_BODY "@rx needle" "id:3,phase:2,pass,t:lowercase,setvar:tx.b=1"`
     assert.equal(calls, 2);
   });
 });
+
+describe('arbitrary requests', () => {
+  test('never throw through the baseline rules and every body processor', async () => {
+    const fc = (await import('fast-check')).default;
+    const { BASELINE_SECLANG } = await import('../baseline/rules.js');
+    const { createWaf } = await import('../index.js');
+    const w = createWaf({
+      text: `SecRequestBodyAccess On
+SecRule REQUEST_HEADERS:Content-Type "@rx (?i)json" "id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecRule REQUEST_HEADERS:Content-Type "@rx (?i)xml" "id:2,phase:1,pass,nolog,ctl:requestBodyProcessor=XML"
+${BASELINE_SECLANG}`,
+    });
+    const bytes = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 200 }).map((a) => String.fromCharCode(...a));
+    const contentType = fc.constantFrom(
+      'application/json',
+      'text/xml',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=B',
+      'multipart/form-data',
+      'text/plain',
+    );
+    fc.assert(
+      fc.property(bytes, bytes, contentType, bytes, (uri, header, ct, body) => {
+        const tx = w.newTransaction();
+        tx.processUri('POST', `/${uri}`, 'HTTP/1.1');
+        tx.addRequestHeader('Content-Type', ct);
+        tx.addRequestHeader('Cookie', header);
+        tx.addRequestHeader('X-Any', header);
+        tx.processRequestHeaders();
+        tx.appendRequestBody(body);
+        tx.processRequestBody();
+        tx.processResponseHeaders(200);
+        tx.processResponseBody();
+        tx.processLogging();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
