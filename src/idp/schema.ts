@@ -8,6 +8,9 @@ export const IdentityProviderSchema = Type.Object(
       pattern: '^https?://[^/?#]+(/[^?#]*)?$',
       description: 'the public origin of the provider, e.g. https://localhost:8443; never taken from the Host header',
     }),
+    audience: Type.Optional(
+      Type.String({ minLength: 1, description: 'aud of the access tokens it issues (default: the issuer)' }),
+    ),
     passwords: Type.Optional(
       Type.Object(
         {

@@ -6,6 +6,7 @@ import { attachStore, STORE_SHARED_KEY } from '../store/services.js';
 import type { Store } from '../store/types.js';
 import { Accounts } from './accounts.js';
 import { createIdpHandler } from './http.js';
+import { builtinIssuer, StoreKeySource } from './issuer.js';
 import { type IdentityProviderConfig, IdentityProviderSchema } from './schema.js';
 import { Sessions } from './sessions.js';
 
@@ -15,12 +16,14 @@ import { Sessions } from './sessions.js';
  * - `idp.passwordVerifier`  PasswordVerifier for the authn stage's Basic method
  * - `idp.sessionLookup`     SessionLookup for the authn stage's session method
  * - `idp.accounts`          Accounts (users, passwords, logins)
+ * - `idp.issuer`            TrustedIssuer "builtin" the authn stage adds to its JWT verifier
  */
 export const IDP_SHARED_KEYS = {
   handler: 'internal:idp',
   passwordVerifier: 'idp.passwordVerifier',
   sessionLookup: 'idp.sessionLookup',
   accounts: 'idp.accounts',
+  issuer: 'idp.issuer',
 } as const;
 
 export interface IdpShared {
@@ -49,7 +52,12 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
     } catch {
       throw new ConfigError(['identityProvider', 'issuer'], 'not an absolute URL');
     }
+    const audience = config.audience ?? config.issuer;
     if (services.dryRun) {
+      services.shared.set(
+        IDP_SHARED_KEYS.issuer,
+        builtinIssuer(config.issuer, audience, new StoreKeySource(undefined)),
+      );
       // `portcullis check` opens no database: publish a stand-in so internal:idp routes resolve.
       services.shared.set(IDP_SHARED_KEYS.handler, dryRunHandler);
       return undefined;
@@ -67,6 +75,8 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
       absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
     });
     const handler = createIdpHandler({ accounts, sessions, origin });
+    const keys = new StoreKeySource(store);
+    services.shared.set(IDP_SHARED_KEYS.issuer, builtinIssuer(config.issuer, audience, keys));
     services.shared.set(IDP_SHARED_KEYS.handler, handler);
     services.shared.set(IDP_SHARED_KEYS.passwordVerifier, accounts.passwordVerifier());
     services.shared.set(IDP_SHARED_KEYS.sessionLookup, sessions.lookup());

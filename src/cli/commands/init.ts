@@ -51,12 +51,44 @@ routes:
     match: { path: /demo/public, methods: [GET] }
     upstream: demo
     public: true
+  # Any valid credential: the demo API key, a signed-in browser session, or Basic.
+  - name: demo-me
+    match: { path: /demo/me, methods: [GET] }
+    upstream: demo
+    auth: { accept: [apiKey, jwt, session, basic] }
+  # Only users holding the role admin.
+  - name: demo-admin
+    match: { path: /demo/admin, methods: [GET] }
+    upstream: demo
+    auth: { accept: [apiKey, jwt, session, basic] }
+    allow: { roles: [admin] }
+  # The built-in identity provider: login pages and their JSON API, OpenID Connect.
+  - name: identity-provider
+    match: { path: /auth/*, methods: [GET, POST] }
+    upstream: internal:idp
+    public: true
+  - name: openid-connect
+    match: { path: /oidc/*, methods: [GET, POST, DELETE] }
+    upstream: internal:idp
+    public: true
+  - name: openid-discovery
+    match: { path: /.well-known/openid-configuration, methods: [GET] }
+    upstream: internal:idp
+    public: true
+
+# The built-in identity provider (users: \`portcullis user\`, OAuth clients: \`portcullis client\`).
+# The issuer is fixed here, never taken from the Host header; tokens it issues are accepted by
+# \`auth: { accept: [jwt] }\` with no issuer configuration (the issuer named "builtin").
+identityProvider:
+  issuer: https://localhost:8443
 `;
 }
 
 export interface InitResult {
   readonly configFile: string;
   readonly created: readonly string[];
+  /** Printed once: the first admin's one-time password, the demo API key, curl lines. */
+  readonly notes?: string;
 }
 
 /** Writes the config, data directory and development certificate that do not exist yet. */
@@ -77,7 +109,20 @@ export async function initialize(configFile: string, force = false): Promise<Ini
     writeFileSync(certFile, pair.certPem, { mode: 0o644 });
     created.push(certFile, keyFile);
   }
-  return { configFile, created };
+  let notes: string | undefined;
+  if (created.includes(configFile)) {
+    const { openStore } = await import('../../store/store.js');
+    const { bootstrapAccounts, bootstrapNotes } = await import('../../idp/bootstrap.js');
+    const pino = (await import('pino')).default;
+    const store = await openStore(undefined, { dataDir, configDir: dir, logger: pino({ level: 'silent' }) });
+    try {
+      const result = await bootstrapAccounts(store);
+      if (result) notes = bootstrapNotes(result);
+    } finally {
+      await store.close();
+    }
+  }
+  return { configFile, created, ...(notes ? { notes } : {}) };
 }
 
 export const initCommand: Command = {
@@ -96,6 +141,7 @@ configuration exists.`,
     const result = await initialize(resolve(file), hasFlag(argv, '--force'));
     if (result.created.length === 0) io.stdout(`${file} and its data directory already exist; nothing written\n`);
     for (const f of result.created) io.stdout(`wrote ${relative(io.cwd, f) || f}\n`);
+    if (result.notes) io.stdout(result.notes);
     return 0;
   },
 };

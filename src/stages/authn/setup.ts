@@ -104,6 +104,10 @@ export async function setupAuthentication(
     );
     issuers.push({ name, config: issuer as IssuerConfig, keys });
   }
+  // The built-in identity provider's issuer (name "builtin"), published by its service, which is
+  // set up before the stages: its tokens need no configuration here.
+  const builtin = shared.get(K.builtinIssuer) as TrustedIssuer | undefined;
+  if (builtin && !issuers.some((i) => i.name === builtin.name)) issuers.push(builtin);
   // Always built and published, even without configured issuers: the identity provider adds its own.
   const jwt = new JwtVerifier(issuers, {
     isRevoked: (iss, claims) =>

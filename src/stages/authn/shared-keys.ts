@@ -8,6 +8,7 @@
  * - `store`                Store from src/store (API keys, users, sessions)
  * - `idp.passwordVerifier` PasswordVerifier (else argon2 over store users)
  * - `idp.sessionLookup`    SessionLookup (else store sessions)
+ * - `idp.issuer`           TrustedIssuer named "builtin": the identity provider's tokens (read at setup)
  * - `auth.apiKeyRepository` ApiKeyRepository + `auth.apiKeyHasher` (tests, or a store-less deployment)
  * - `loginThrottle`        LoginLimiter from src/ratelimit
  * - `bans`                 BanManager from src/ratelimit (a strike per failed credential)
@@ -20,6 +21,7 @@ export const AUTH_SHARED_KEYS = {
   store: 'store',
   passwordVerifier: 'idp.passwordVerifier',
   sessionLookup: 'idp.sessionLookup',
+  builtinIssuer: 'idp.issuer',
   apiKeyRepository: 'auth.apiKeyRepository',
   apiKeyHasher: 'auth.apiKeyHasher',
   loginThrottle: 'loginThrottle',
