@@ -90,3 +90,89 @@ test('CRS @rx translations agree with a PCRE-semantics oracle (Perl)', { skip },
   assert.ok(positives > 1000, `the corpus should exercise matches, got ${positives}`);
   assert.deepEqual(differences, []);
 });
+
+test('random patterns agree with the oracle on short (V8) and long (DFA) values', {
+  skip: perl ? false : 'perl is not installed',
+}, () => {
+  let seed = 20_241_129;
+  const rand = (n: number): number => {
+    // xorshift32: exact in 32-bit integer arithmetic.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const atoms = [
+    'a',
+    'b',
+    'ab',
+    '.',
+    '\\s',
+    '\\S',
+    '\\w',
+    '\\W',
+    '\\d',
+    '[a-c]',
+    '[^a]',
+    '\\b',
+    '\\B',
+    '^',
+    '$',
+    '\\z',
+    '\\Z',
+    '\\A',
+    '\\n',
+    'x',
+    '(?i:a)',
+    'A',
+    '[[:alpha:]]',
+    '\\xa0',
+    '(?s:.)',
+  ];
+  const quantifiers = ['', '', '', '*', '+', '?', '{2}', '{1,3}', '*?', '{0,2}', '{2,}'];
+  // The oracle backtracks: groups are never quantified and at most two atoms per pattern repeat
+  // without bound, so that no generated pattern is catastrophic for Perl itself.
+  let unbounded = 0;
+  const pattern = (depth: number): string => {
+    let s = '';
+    for (let i = 0, n = 1 + rand(4); i < n; i++) {
+      if (rand(6) === 0 && depth < 2) {
+        s += `(?:${pattern(depth + 1)}|${pattern(depth + 1)})`;
+        continue;
+      }
+      const atom = atoms[rand(atoms.length)] as string;
+      let q = /^[$^]$|^\\[bBzZA]$/.test(atom) ? '' : (quantifiers[rand(quantifiers.length)] as string);
+      if (/[*+]|,\}/.test(q) && ++unbounded > 2) q = '?';
+      s += atom + q;
+    }
+    return s;
+  };
+  const bytes = ['a', 'b', 'A', 'B', 'x', ' ', '\n', '1', '\xa0', '\r', '_', 'c', '\x0b'];
+  const lines: string[] = [];
+  const ours: boolean[] = [];
+  for (let k = 0; k < 1500; k++) {
+    unbounded = 0;
+    const p = (rand(5) === 0 ? '(?m)' : '') + (rand(4) === 0 ? '(?i)' : '') + pattern(0);
+    const regex = compileSeclangRegex(p);
+    for (let j = 0; j < 6; j++) {
+      // Short values take V8's path; long ones (over SHORT_VALUE) the DFA. A long value is a run of
+      // one byte then a short random tail, so that its answer still depends on the details.
+      let x = rand(2) === 0 ? '' : (bytes[rand(bytes.length)] as string).repeat(130);
+      for (let i = 0, length = rand(12); i < length; i++) x += bytes[rand(bytes.length)];
+      if (rand(3) === 0) x += '\n';
+      lines.push(`${Buffer.from(p, 'latin1').toString('hex')}\t${Buffer.from(x, 'latin1').toString('hex')}`);
+      ours.push(regex.test(x));
+    }
+  }
+  const run = spawnSync('perl', ['-e', PERL_ORACLE], {
+    input: `${lines.join('\n')}\n`,
+    maxBuffer: 1 << 28,
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, 'the oracle did not finish');
+  const answers = run.stdout.toString().split('\n');
+  const differences = ours
+    .map((mine, i) => ((answers[i] === '1') === mine ? null : (lines[i] as string)))
+    .filter((d) => d !== null);
+  assert.deepEqual(differences, []);
+});

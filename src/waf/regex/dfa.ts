@@ -290,7 +290,8 @@ function holds(kind: AssertKind, prev: Prev, next: number, finalNewline: boolean
     case 'endOrFinalNewline':
       return next === END || (finalNewline && next === 0x0a);
     case 'lineStart':
-      return prev === Prev.Start || prev === Prev.Newline;
+      // PCRE: not after a newline that ends the subject.
+      return prev === Prev.Start || (prev === Prev.Newline && next !== END);
     case 'lineEnd':
       return next === END || next === 0x0a;
     case 'wordBoundary':

@@ -40,7 +40,7 @@ export function emit(node: Node): string {
         case 'endOrFinalNewline':
           return '(?:\\n?$)';
         case 'lineStart':
-          return '(?:^|(?<=\\n))';
+          return '(?:^|(?<=\\n)(?!$))';
         case 'lineEnd':
           return '(?=\\n|$)';
         case 'wordBoundary':

@@ -36,6 +36,9 @@ describe('PCRE byte-mode semantics', () => {
   test('(?m) anchors at line starts and ends', () => {
     assert.equal(matches('(?m)^b$', 'a\nb\nc'), true);
     assert.equal(matches('^b$', 'a\nb\nc'), false);
+    assert.equal(matches('(?m)^\\z', 'a\n'), false);
+    assert.equal(matches('(?m)^\\z', `${'a'.repeat(200)}\n`), false);
+    assert.equal(matches('(?m)^x', `${'a'.repeat(200)}\nx`), true);
   });
 
   test('(?i) folds ASCII only: 0xC9 and 0xE9 stay distinct as in PCRE byte mode', () => {
@@ -168,8 +171,11 @@ describe('PhraseMatcher', () => {
   test('the sparse form used for large phrase lists finds the same matches', () => {
     let seed = 7;
     const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      // xorshift32: exact in 32-bit integer arithmetic.
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
     };
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 ._-/\\:;<>()[]{}=+*&^%$#@!~';
     const word = (len: number): string => Array.from({ length: len }, () => alphabet[rand(alphabet.length)]).join('');
