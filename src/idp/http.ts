@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
 import { readCookie } from '../auth/session.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/problem.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
 import { AccountError, type Accounts } from './accounts.js';
-import { accountPage, loginPage, type Page, passwordPage } from './pages.js';
+import { forwardedRequest } from './oidc.js';
+import { accountPage, consentPage, loginPage, type Page, passwordPage } from './pages.js';
 import type { Sessions } from './sessions.js';
 
 const MAX_BODY = 8 * 1024;
@@ -19,6 +21,8 @@ export interface IdpHttpOptions {
   readonly origin: string;
   /** Everything outside /auth/ (the OIDC provider), when configured. */
   readonly fallback?: InternalHandler;
+  /** The OIDC provider, whose login and consent interactions these pages complete. */
+  readonly provider?: Provider;
 }
 
 class BadRequest extends Error {}
@@ -280,6 +284,63 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
     });
   }
 
+  /**
+   * An OIDC authorization request waiting for login or consent (oidc-provider "interactions").
+   * Login is our session; consent is asked once per client and scope set, then remembered in the grant.
+   */
+  async function interaction(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const provider = options.provider;
+    if (!provider) return sendProblem(res, ctx, 'PC_ERR_NOT_FOUND');
+    const issuer = new URL(options.origin);
+    const fields = req.method === 'POST' ? await readFields(req, ctx) : {};
+    const forwarded = () => forwardedRequest(req, ctx, issuer, Buffer.alloc(0));
+    let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+    try {
+      details = await provider.interactionDetails(forwarded(), res);
+    } catch {
+      return sendPage(
+        res,
+        400,
+        loginPage({ error: 'This sign-in request has expired. Start again from the application.' }),
+      );
+    }
+    const current = await currentSession(req);
+    const user =
+      current && current.session.data.pending === undefined
+        ? await accounts.store.users.get(current.session.userId)
+        : undefined;
+    if (!user || user.disabled) return redirect(res, `/auth/login?return_to=${encodeURIComponent(ctx.path)}`);
+    if (details.prompt.name === 'login') {
+      return provider.interactionFinished(
+        forwarded(),
+        res,
+        { login: { accountId: user.id } },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    const clientId = String(details.params.client_id ?? '');
+    const oidcScopes = details.prompt.details.missingOIDCScope ?? [];
+    const resourceScopes = details.prompt.details.missingResourceScopes ?? {};
+    if (req.method !== 'POST') {
+      const scopes = [...oidcScopes, ...Object.values(resourceScopes).flat()];
+      return sendPage(res, 200, consentPage({ uid: details.uid, client: clientId, scopes, username: user.username }));
+    }
+    if (fields.decision !== 'allow') {
+      return provider.interactionFinished(
+        forwarded(),
+        res,
+        { error: 'access_denied', error_description: 'the user refused' },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    const grant = new provider.Grant({ accountId: user.id, clientId });
+    if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
+    for (const [resource, scopes] of Object.entries(resourceScopes)) grant.addResourceScope(resource, scopes.join(' '));
+    const grantId = await grant.save();
+    await accounts.store.audit.append({ type: 'oauth.consent', actor: user.id, subject: clientId, ip: ctx.clientIp });
+    return provider.interactionFinished(forwarded(), res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const method = req.method ?? 'GET';
     const path = ctx.path;
@@ -313,6 +374,8 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
       case 'GET /auth/account':
         return whoami(req, res, ctx, true);
       default:
+        if (path.startsWith('/auth/interaction/') && (method === 'GET' || method === 'POST'))
+          return interaction(req, res, ctx);
         if (!path.startsWith('/auth/') && options.fallback) return options.fallback(req, res, ctx);
         return sendProblem(res, ctx, 'PC_ERR_NOT_FOUND');
     }

@@ -93,3 +93,21 @@ export function accountPage(username: string): Page {
 <form method="post" action="/auth/logout-all"><button type="submit">Sign out everywhere</button></form>`,
   );
 }
+
+export function consentPage(options: {
+  uid: string;
+  client: string;
+  scopes: readonly string[];
+  username: string;
+}): Page {
+  const items = options.scopes.map((scope) => `<li>${escapeHtml(scope)}</li>`).join('');
+  const action = `/auth/interaction/${encodeURIComponent(options.uid)}`;
+  return page(
+    'Allow access?',
+    `<p>Signed in as <strong>${escapeHtml(options.username)}</strong>.</p>
+<p>The application <strong>${escapeHtml(options.client)}</strong> asks for:</p>
+<ul>${items || '<li>your identity</li>'}</ul>
+<form method="post" action="${action}"><input type="hidden" name="decision" value="allow"><button type="submit">Allow</button></form>
+<form method="post" action="${action}"><input type="hidden" name="decision" value="deny"><button type="submit">Deny</button></form>`,
+  );
+}

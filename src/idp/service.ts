@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import { Accounts } from './accounts.js';
 import { createIdpHandler } from './http.js';
 import { builtinIssuer, StoreKeySource } from './issuer.js';
+import { createOidcHandler, createOidcProvider } from './oidc.js';
 import { type IdentityProviderConfig, IdentityProviderSchema } from './schema.js';
 import { Sessions } from './sessions.js';
 
@@ -74,7 +75,19 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
       idleTimeoutMs: (config.session?.idleTimeoutSec ?? 1800) * 1000,
       absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
     });
-    const handler = createIdpHandler({ accounts, sessions, origin });
+    const provider = await createOidcProvider({
+      store,
+      issuer: config.issuer,
+      audience,
+      interactionPath: (uid) => `/auth/interaction/${uid}`,
+    });
+    const handler = createIdpHandler({
+      accounts,
+      sessions,
+      origin,
+      provider,
+      fallback: createOidcHandler(provider, store, config.issuer),
+    });
     const keys = new StoreKeySource(store);
     services.shared.set(IDP_SHARED_KEYS.issuer, builtinIssuer(config.issuer, audience, keys));
     services.shared.set(IDP_SHARED_KEYS.handler, handler);

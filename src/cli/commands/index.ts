@@ -3,6 +3,7 @@ import { apikeyCommand } from './apikey.js';
 import { auditCommand } from './audit.js';
 import { bansCommand } from './bans.js';
 import { checkCommand } from './check.js';
+import { clientCommand } from './client.js';
 import { dbCommand } from './db.js';
 import { initCommand } from './init.js';
 import { keysCommand } from './keys.js';
@@ -20,6 +21,7 @@ export const STAGE_COMMANDS: readonly Command[] = [
   bansCommand,
   userCommand,
   roleCommand,
+  clientCommand,
   apikeyCommand,
   wafCommand,
   dbCommand,

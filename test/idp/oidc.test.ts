@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import pino from 'pino';
+import { Accounts } from '../../src/idp/accounts.js';
+import { addClient } from '../../src/idp/clients.js';
+import { openStore } from '../../src/store/store.js';
+import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
+
+const ISSUER = 'https://localhost:8443';
+const REDIRECT = 'https://app.example/cb';
+const PASSWORD = 'violet tractor umbrella';
+
+function yaml(dataDir: string, upstream: string): string {
+  return `dataDir: ${dataDir}
+listeners:
+  - protocol: http
+    host: 127.0.0.1
+    port: 0
+admin:
+  enabled: false
+log:
+  access: false
+upstreams:
+  app:
+    targets: ["${upstream}"]
+identityProvider:
+  issuer: ${ISSUER}
+routes:
+  - name: idp
+    match: { path: "/auth/*", methods: [GET, POST] }
+    upstream: internal:idp
+    public: true
+  - name: oidc
+    match: { path: "/oidc/*", methods: [GET, POST] }
+    upstream: internal:idp
+    public: true
+  - name: discovery
+    match: { path: /.well-known/openid-configuration, methods: [GET] }
+    upstream: internal:idp
+    public: true
+  - name: api
+    match: { path: /api, methods: [GET] }
+    upstream: app
+    auth: { accept: [jwt] }
+`;
+}
+
+/** A cookie jar that ignores paths: enough for one origin. */
+class Jar {
+  readonly #cookies = new Map<string, string>();
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = (pair as string).indexOf('=');
+      const name = (pair as string).slice(0, eq).trim();
+      const value = (pair as string).slice(eq + 1).trim();
+      const expired = attrs.some((a) => /max-age=0\b/i.test(a) || /expires=thu, 01 jan 1970/i.test(a));
+      if (expired || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+describe('OAuth 2.1 / OIDC over HTTP', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let url: string;
+  let webSecret: string;
+  let svcSecret: string;
+  before(async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'pc-oidc-')), 'data');
+    const store = await openStore(undefined, { dataDir, configDir: dataDir, logger: pino({ level: 'silent' }) });
+    await new Accounts(store).createUser({ username: 'ann', password: PASSWORD, roles: ['reader'] });
+    webSecret = (await addClient(store, { clientId: 'web', redirectUris: [REDIRECT] })).secret as string;
+    svcSecret = (await addClient(store, { clientId: 'svc', grantTypes: ['client_credentials'] })).secret as string;
+    await addClient(store, { clientId: 'spa', redirectUris: ['http://127.0.0.1:5173/cb'], public: true });
+    await store.close();
+    upstream = await startUpstream();
+    gw = await startTestGateway(yaml(dataDir, upstream.url));
+    url = gw.url;
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+  async function token(params: Record<string, string>, auth = basic('web', webSecret)) {
+    const res = await fetch(`${url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
+      body: new URLSearchParams(params),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  }
+
+  function authorizeUrl(overrides: Record<string, string | undefined> = {}, challenge = pkce().challenge): string {
+    const params: Record<string, string | undefined> = {
+      client_id: 'web',
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: 'openid offline_access api',
+      prompt: 'consent',
+      state: 'st4te',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...overrides,
+    };
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+    return `${url}/oidc/auth?${q}`;
+  }
+
+  /** Browser dance: authorize, log in, consent; returns the code. */
+  async function authorize(challenge: string): Promise<string> {
+    const jar = new Jar();
+    const go = async (target: string, init: RequestInit = {}) => {
+      // The provider's redirects name the configured issuer; this test reaches it on another port.
+      const local = target.startsWith(ISSUER) ? `${url}${target.slice(ISSUER.length)}` : target;
+      const res = await fetch(local.startsWith('http') ? local : `${url}${local}`, {
+        ...init,
+        redirect: 'manual',
+        headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+      });
+      jar.take(res);
+      return res;
+    };
+    let res = await go(authorizeUrl({}, challenge));
+    assert.equal(res.status, 303, await res.clone().text());
+    const interaction = res.headers.get('location') as string;
+    assert.match(interaction, /^\/auth\/interaction\//);
+    res = await go(interaction);
+    assert.equal(res.status, 303);
+    assert.match(res.headers.get('location') as string, /^\/auth\/login\?return_to=/);
+    res = await go('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ann', password: PASSWORD }),
+    });
+    assert.equal(res.status, 200);
+    for (let hop = 0; hop < 8; hop++) {
+      res = await go(interaction);
+      if (res.status === 200) {
+        assert.match(await res.text(), /Allow access\?/);
+        res = await go(interaction, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'decision=allow',
+        });
+      }
+      while (res.status === 303 || res.status === 302) {
+        const location = res.headers.get('location') as string;
+        if (location.startsWith(REDIRECT)) {
+          const cb = new URL(location);
+          assert.equal(cb.searchParams.get('state'), 'st4te');
+          assert.equal(cb.searchParams.get('iss'), ISSUER);
+          return cb.searchParams.get('code') as string;
+        }
+        if (location.startsWith('/auth/interaction/') || location.startsWith(`${ISSUER}/auth/interaction/`)) break;
+        res = await go(location);
+      }
+    }
+    throw new Error('no code');
+  }
+
+  test('discovery advertises only what is safe: code flow, S256, no implicit or password grant', async () => {
+    const res = await fetch(`${url}/.well-known/openid-configuration`, { headers: { host: 'evil.example' } });
+    assert.equal(res.status, 200);
+    const d = (await res.json()) as Record<string, string[] | string>;
+    assert.equal(d.issuer, ISSUER, 'issuer from configuration, not the Host header');
+    assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(d.response_types_supported, ['code']);
+    assert.ok(!(d.grant_types_supported as string[]).includes('implicit'));
+    assert.ok(!(d.grant_types_supported as string[]).includes('password'));
+    const jwks = (await (await fetch(`${url}/oidc/jwks`)).json()) as { keys: { kty: string; d?: string }[] };
+    assert.ok(jwks.keys.length >= 1);
+    assert.ok(
+      jwks.keys.every((k) => k.d === undefined),
+      'no private part',
+    );
+  });
+
+  test('authorization code + PKCE: tokens the gateway accepts; a code works once', async () => {
+    const { verifier, challenge } = pkce();
+    const code = await authorize(challenge);
+    const first = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const access = first.body.access_token as string;
+    const claims = decodeJwt(access);
+    assert.equal(claims.iss, ISSUER);
+    assert.deepEqual(claims.roles, ['reader']);
+    assert.ok(first.body.id_token && first.body.refresh_token);
+    assert.equal((await fetch(`${url}/api`, { headers: { authorization: `Bearer ${access}` } })).status, 200);
+    assert.equal((await fetch(`${url}/api`)).status, 401);
+    const again = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.error, 'invalid_grant');
+  });
+
+  test('a wrong code_verifier or a missing one is refused', async () => {
+    const { challenge } = pkce();
+    const code = await authorize(challenge);
+    const wrong = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: pkce().verifier,
+    });
+    assert.equal(wrong.body.error, 'invalid_grant');
+  });
+
+  test('authorization requests without PKCE, with plain, or with any redirect-URI variation are refused', async () => {
+    const refused = async (target: string) => {
+      const res = await fetch(target, { redirect: 'manual' });
+      const location = res.headers.get('location') ?? '';
+      // Either an error page, or an error sent back to the (exact) registered redirect URI.
+      assert.ok(
+        res.status === 400 || (res.status === 303 && location.startsWith(REDIRECT) && location.includes('error=')),
+        `${target} -> ${res.status} ${location}`,
+      );
+      assert.doesNotMatch(location, /^\/auth\/interaction/);
+    };
+    await refused(authorizeUrl({ code_challenge: undefined, code_challenge_method: undefined }));
+    await refused(authorizeUrl({ code_challenge_method: 'plain' }));
+    for (const variant of [
+      `${REDIRECT}/`,
+      'https://APP.example/cb',
+      `${REDIRECT}?x=1`,
+      'https://app.example:8443/cb',
+      'https://app.example/CB',
+    ]) {
+      const res = await fetch(authorizeUrl({ redirect_uri: variant }), { redirect: 'manual' });
+      assert.equal(res.status, 400, variant);
+      assert.equal(res.headers.get('location'), null, `never redirects to ${variant}`);
+    }
+  });
+
+  test('refresh tokens rotate; reusing an old one revokes the whole family', async () => {
+    const { verifier, challenge } = pkce();
+    const code = await authorize(challenge);
+    const first = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    const r1 = first.body.refresh_token as string;
+    const second = await token({ grant_type: 'refresh_token', refresh_token: r1 });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    const r2 = second.body.refresh_token as string;
+    assert.notEqual(r2, r1);
+    const reuse = await token({ grant_type: 'refresh_token', refresh_token: r1 });
+    assert.equal(reuse.body.error, 'invalid_grant');
+    const afterReuse = await token({ grant_type: 'refresh_token', refresh_token: r2 });
+    assert.equal(afterReuse.body.error, 'invalid_grant', 'the newest token of the family is revoked too');
+  });
+
+  test('client credentials: a token for the gateway; wrong secret refused', async () => {
+    const ok = await token({ grant_type: 'client_credentials', scope: 'api' }, basic('svc', svcSecret));
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(
+      (await fetch(`${url}/api`, { headers: { authorization: `Bearer ${ok.body.access_token}` } })).status,
+      200,
+    );
+    const bad = await token({ grant_type: 'client_credentials' }, basic('svc', `${svcSecret}x`));
+    assert.equal(bad.status, 401);
+    assert.equal(bad.body.error, 'invalid_client');
+  });
+
+  test('introspection and revocation of a refresh token', async () => {
+    const { verifier, challenge } = pkce();
+    const code = await authorize(challenge);
+    const t = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const post = (path: string, params: Record<string, string>) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('web', webSecret) },
+        body: new URLSearchParams(params),
+      });
+    const active = (await (
+      await post('/oidc/token/introspection', { token: t.body.refresh_token as string })
+    ).json()) as {
+      active: boolean;
+    };
+    assert.equal(active.active, true);
+    assert.equal((await post('/oidc/token/revocation', { token: t.body.refresh_token as string })).status, 200);
+    const gone = (await (
+      await post('/oidc/token/introspection', { token: t.body.refresh_token as string })
+    ).json()) as {
+      active: boolean;
+    };
+    assert.equal(gone.active, false);
+  });
+});
