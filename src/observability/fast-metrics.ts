@@ -35,8 +35,8 @@ abstract class FastMetric<S> {
     registry.registerMetric(this as never);
   }
 
-  protected seriesFor(values: readonly string[]): S {
-    const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
+  protected seriesFor(values: readonly string[], knownKey?: string): S {
+    const key = knownKey ?? (values.length === 1 ? (values[0] as string) : values.join('\u0000'));
     let s = this.series.get(key);
     if (!s) {
       const labels: Record<string, string> = {};
@@ -62,6 +62,13 @@ export class FastCounter extends FastMetric<{ value: number }> {
 
   inc(values: readonly string[], by = 1): void {
     this.seriesFor(values).value += by;
+  }
+
+  /** Hot path: the caller already holds the series key ('\u0000'-joined values), no array built. */
+  incKey(key: string, values: () => readonly string[]): void {
+    const s = this.series.get(key);
+    if (s) s.data.value++;
+    else this.seriesFor(values(), key).value++;
   }
 
   protected create() {
@@ -101,7 +108,15 @@ export class FastHistogram extends FastMetric<HistogramData> {
   }
 
   observe(values: readonly string[], value: number): void {
-    const data = this.seriesFor(values);
+    this.#record(this.seriesFor(values), value);
+  }
+
+  /** Hot path: the caller already holds the series key ('\u0000'-joined values). */
+  observeKey(key: string, values: () => readonly string[], value: number): void {
+    this.#record(this.series.get(key)?.data ?? this.seriesFor(values(), key), value);
+  }
+
+  #record(data: HistogramData, value: number): void {
     const bounds = this.#bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;

@@ -43,12 +43,13 @@ export class GatewayMetrics {
   }
 
   request(route: string, status: number, decision: string, seconds: number): void {
-    this.#requests.inc([route, String(status), decision]);
-    this.#duration.observe([route, decision], seconds);
+    const rd = `${route}\u0000${decision}`;
+    this.#requests.incKey(`${rd}\u0000${status}`, () => [route, String(status), decision]);
+    this.#duration.observeKey(rd, () => [route, decision], seconds);
   }
 
   upstream(name: string, seconds: number): void {
-    this.#upstreamDuration.observe([name], seconds);
+    this.#upstreamDuration.observeKey(name, () => [name], seconds);
   }
 
   targetHealth(upstream: string, target: string, healthy: boolean): void {

@@ -51,8 +51,9 @@ export class Router<T> {
       if (entry.hosts && !hostMatches(entry.hosts, host)) continue;
       hostMatched = true;
       if (!entry.methods || entry.methods.has(method) || (method === 'HEAD' && entry.methods.has('GET'))) {
-        const params = found.params as Record<string, string | undefined>;
-        return { kind: 'found', value: entry.value, params: hasKeys(params) ? cleanParams(params) : EMPTY_PARAMS };
+        // find-my-way fills every declared parameter with a string (optional ones are not used).
+        const params = found.params as Record<string, string>;
+        return { kind: 'found', value: entry.value, params: hasKeys(params) ? params : EMPTY_PARAMS };
       }
       for (const m of entry.methods) allow.add(m);
     }
@@ -72,10 +73,4 @@ function hostMatches(hosts: readonly string[], host: string): boolean {
 function hasKeys(o: object): boolean {
   for (const _ in o) return true;
   return false;
-}
-
-function cleanParams(params: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
-  return out;
 }
