@@ -27,6 +27,7 @@ in-flight requests and stop.`,
       io.stdout(`No configuration at ${file}: running init first.\n`);
       const result = await initialize(file);
       for (const f of result.created) io.stdout(`  wrote ${f}\n`);
+      if (result.notes) io.stdout(result.notes);
     }
     let loaded: LoadedConfig;
     try {
