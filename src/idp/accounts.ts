@@ -69,6 +69,17 @@ export class Accounts {
     return this.#store;
   }
 
+  /** The login throttle, when the rate-limit section configured one. */
+  limiter(): LoginLimiter | undefined {
+    return this.#o.limiter?.();
+  }
+
+  /** True when the user confirmed a TOTP authenticator: a password alone no longer logs in. */
+  async hasMfa(userId: string): Promise<boolean> {
+    const totp = await this.#store.mfa.getTotp(userId);
+    return totp !== undefined && totp.confirmedAt !== null;
+  }
+
   /** Throws AccountError with a sentence for a refused password. */
   checkPolicy(password: string, username: string): void {
     const result = checkPassword(password, username, this.#o.policy);
@@ -176,7 +187,8 @@ export class Accounts {
     return {
       verify: async (username, password): Promise<VerifiedUser | undefined> => {
         const result = await this.login(username, password, '', { throttle: false });
-        if (!result.ok || result.mustChangePassword) return undefined;
+        // Basic carries no second factor: users with MFA must sign in through the login page.
+        if (!result.ok || result.mustChangePassword || (await this.hasMfa(result.user.id))) return undefined;
         return {
           subject: result.user.id,
           roles: result.roles,

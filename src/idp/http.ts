@@ -7,8 +7,9 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
 import { AccountError, type Accounts } from './accounts.js';
 import { forwardedRequest } from './oidc.js';
-import { accountPage, consentPage, loginPage, type Page, passwordPage } from './pages.js';
+import { accountPage, consentPage, loginPage, mfaPage, type Page, passwordPage } from './pages.js';
 import type { Sessions } from './sessions.js';
+import { base32, matchTotp, newRecoveryCodes, newTotpSecret, otpauthUri } from './totp.js';
 
 const MAX_BODY = 8 * 1024;
 /** Longer inputs never reach argon2 (hash-flooding DoS); the policy maximum is 128 anyway. */
@@ -139,6 +140,8 @@ const INVALID_LOGIN = 'The username or password is not correct.';
  * The hosted login pages and the same flows as a JSON API, under /auth/:
  *   GET  /auth/login            page;  POST /auth/login     {username, password}
  *   GET  /auth/password         page;  POST /auth/password  {current_password, new_password}
+ *   GET  /auth/mfa              page;  POST /auth/mfa       {code} or {recovery_code}, after a password login
+ *   POST /auth/mfa/totp/setup   {secret, otpauthUri};  POST /auth/mfa/totp/confirm {code} -> {recoveryCodes}
  *   POST /auth/logout           ends this session;  POST /auth/logout-all  ends every session of the user
  *   GET  /auth/session          JSON: who is signed in (and the CSRF token for the session method)
  */
@@ -177,27 +180,114 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
       return sendPage(res, 401, loginPage({ error: INVALID_LOGIN, returnTo, username }));
     }
     const previous = readCookie(req.headers.cookie, sessions.policy.cookie);
-    const started = await sessions.start(
-      result.user.id,
-      { amr: ['pwd'], ...(result.mustChangePassword ? { pending: 'password' as const } : {}) },
-      previous,
-    );
-    await accounts.store.audit.append({ type: 'auth.login.success', actor: result.user.id, ip: ctx.clientIp });
+    const mfa = await accounts.hasMfa(result.user.id);
+    const pending = mfa ? ('mfa' as const) : result.mustChangePassword ? ('password' as const) : undefined;
+    const started = await sessions.start(result.user.id, { amr: ['pwd'], ...(pending ? { pending } : {}) }, previous);
+    await accounts.store.audit.append({
+      type: 'auth.login.success',
+      actor: result.user.id,
+      ip: ctx.clientIp,
+      details: { mfa },
+    });
     const cookie = sessions.setCookie(started.id);
     if (json) {
       return sendJson(
         res,
         200,
         {
-          authenticated: !result.mustChangePassword,
+          authenticated: pending === undefined,
+          mfaRequired: mfa,
           mustChangePassword: result.mustChangePassword,
           csrfToken: started.csrf,
         },
         cookie,
       );
     }
-    const next = result.mustChangePassword ? `/auth/password?return_to=${encodeURIComponent(returnTo)}` : returnTo;
-    return redirect(res, next, cookie);
+    return redirect(res, nextStep(pending, returnTo), cookie);
+  }
+
+  function nextStep(pending: 'mfa' | 'password' | undefined, returnTo: string): string {
+    if (pending === 'mfa') return `/auth/mfa?return_to=${encodeURIComponent(returnTo)}`;
+    if (pending === 'password') return `/auth/password?return_to=${encodeURIComponent(returnTo)}`;
+    return returnTo;
+  }
+
+  /** Second step of a login: a TOTP code (replays refused, RFC 6238 §5.2) or a single-use recovery code. */
+  async function verifyMfa(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const json = wantsJson(req);
+    const fields = await readFields(req, ctx);
+    const returnTo = safeReturnTo(fields.return_to);
+    const current = await currentSession(req);
+    if (!current || current.session.data.pending !== 'mfa') {
+      if (json) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+      return redirect(res, `/auth/login?return_to=${encodeURIComponent(returnTo)}`);
+    }
+    const userId = current.session.userId;
+    const limiter = accounts.limiter();
+    const account = `mfa:${userId}`;
+    if (limiter) {
+      const check = await limiter.check(account, ctx.clientIp);
+      if (!check.allowed) return sendProblem(res, ctx, 'PC_ERR_RATE_LIMITED', { retryAfterMs: check.retryAfterMs });
+    }
+    const store = accounts.store;
+    let ok = false;
+    const totp = await store.mfa.getTotp(userId);
+    if (fields.code && totp?.confirmedAt) {
+      const step = matchTotp(totp.secret, fields.code.trim(), Date.now());
+      ok = step !== undefined && (await store.mfa.useTotpStep(userId, step));
+    } else if (fields.recovery_code) {
+      const normalized = fields.recovery_code.trim().toLowerCase();
+      ok = await store.mfa.consumeRecoveryCode(userId, await store.keyedHash('recovery-code', normalized));
+    }
+    if (!ok) {
+      await limiter?.recordFailure(account, ctx.clientIp);
+      await store.audit.append({ type: 'auth.mfa.failure', actor: userId, ip: ctx.clientIp });
+      if (json) return sendProblem(res, ctx, 'PC_ERR_INVALID_TOKEN');
+      return sendPage(res, 401, mfaPage({ error: 'That code is not valid.', returnTo }));
+    }
+    await limiter?.recordSuccess(account, ctx.clientIp);
+    const user = await store.users.get(userId);
+    const pending = user?.mustChangePassword ? ('password' as const) : undefined;
+    const started = await sessions.start(userId, { amr: ['pwd', 'otp'], ...(pending ? { pending } : {}) }, current.id);
+    await store.audit.append({ type: 'auth.mfa.success', actor: userId, ip: ctx.clientIp });
+    const cookie = sessions.setCookie(started.id);
+    if (json)
+      return sendJson(
+        res,
+        200,
+        { authenticated: pending === undefined, mustChangePassword: pending !== undefined, csrfToken: started.csrf },
+        cookie,
+      );
+    return redirect(res, nextStep(pending, returnTo), cookie);
+  }
+
+  /** TOTP enrolment for a signed-in user: setup gives the secret, confirm proves it and returns recovery codes once. */
+  async function enrolTotp(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, confirm: boolean) {
+    const fields = await readFields(req, ctx);
+    const current = await currentSession(req);
+    if (!current || current.session.data.pending !== undefined) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+    const user = await accounts.store.users.get(current.session.userId);
+    if (!user) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
+    const store = accounts.store;
+    if (!confirm) {
+      if (await accounts.hasMfa(user.id))
+        return sendProblem(res, ctx, 'PC_ERR_BAD_REQUEST', { errors: [{ location: '/', rule: 'already_enrolled' }] });
+      const secret = newTotpSecret();
+      await store.mfa.setTotp(user.id, secret);
+      return sendJson(res, 200, {
+        secret: base32(secret),
+        otpauthUri: otpauthUri(secret, user.username, new URL(options.origin).host),
+      });
+    }
+    const totp = await store.mfa.getTotp(user.id);
+    const step = totp && !totp.confirmedAt ? matchTotp(totp.secret, (fields.code ?? '').trim(), Date.now()) : undefined;
+    if (step === undefined || !(await store.mfa.useTotpStep(user.id, step)))
+      return sendProblem(res, ctx, 'PC_ERR_INVALID_TOKEN');
+    await store.mfa.confirmTotp(user.id);
+    const codes = newRecoveryCodes();
+    await store.mfa.setRecoveryCodes(user.id, await Promise.all(codes.map((c) => store.keyedHash('recovery-code', c))));
+    await store.audit.append({ type: 'user.mfa.enrol', actor: user.id, subject: user.id, ip: ctx.clientIp });
+    return sendJson(res, 200, { enrolled: true, recoveryCodes: codes });
   }
 
   async function changePassword(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
@@ -365,6 +455,14 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
       }
       case 'POST /auth/password':
         return changePassword(req, res, ctx);
+      case 'GET /auth/mfa':
+        return sendPage(res, 200, mfaPage({ returnTo: safeReturnTo(query.get('return_to')) }));
+      case 'POST /auth/mfa':
+        return verifyMfa(req, res, ctx);
+      case 'POST /auth/mfa/totp/setup':
+        return enrolTotp(req, res, ctx, false);
+      case 'POST /auth/mfa/totp/confirm':
+        return enrolTotp(req, res, ctx, true);
       case 'POST /auth/logout':
         return logout(req, res, ctx, false);
       case 'POST /auth/logout-all':

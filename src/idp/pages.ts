@@ -111,3 +111,18 @@ export function consentPage(options: {
 <form method="post" action="${action}"><input type="hidden" name="decision" value="deny"><button type="submit">Deny</button></form>`,
   );
 }
+
+export function mfaPage(options: { error?: string; returnTo?: string }): Page {
+  return page(
+    'Two-step verification',
+    `${errorBlock(options.error)}
+<form method="post" action="/auth/mfa">
+<input type="hidden" name="return_to" value="${escapeHtml(options.returnTo ?? '/')}">
+<label for="code">6-digit code from your authenticator app</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}"${describedBy(options.error)}>
+<label for="recovery">Or a recovery code</label>
+<input id="recovery" name="recovery_code" autocomplete="off">
+<button type="submit">Verify</button>
+</form>`,
+  );
+}

@@ -10,10 +10,13 @@ export interface SessionPolicy {
   readonly absoluteTimeoutMs: number;
 }
 
-/** Facts kept on a session. `pending` sessions may only change the password (first login). */
+/**
+ * Facts kept on a session. A `pending` session authenticates nothing: it may only complete the
+ * second factor ('mfa') or change a one-time password ('password').
+ */
 export interface SessionData {
   readonly csrf: string;
-  readonly pending?: 'password';
+  readonly pending?: 'password' | 'mfa';
   readonly amr: readonly string[];
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { Accounts } from '../../src/idp/accounts.js';
+import { hotp, totpStep } from '../../src/idp/totp.js';
 import { openStore } from '../../src/store/store.js';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
 
@@ -62,6 +63,7 @@ describe('hosted login and sessions over HTTP', () => {
     await accounts.createUser({ username: 'root', password: ADMIN_PASSWORD, roles: ['admin'] });
     await accounts.createUser({ username: 'newbie', password: ADMIN_PASSWORD, mustChangePassword: true });
     await accounts.createUser({ username: 'victim', password: ADMIN_PASSWORD });
+    await accounts.createUser({ username: 'careful', password: ADMIN_PASSWORD });
     await store.close();
     upstream = await startUpstream();
     gw = await startTestGateway(yaml(dataDir, upstream.url));
@@ -210,4 +212,54 @@ describe('hosted login and sessions over HTTP', () => {
     assert.equal(last.status, 429);
     assert.ok(Number(last.headers.get('retry-after')) >= 1);
   });
+
+  test('TOTP: enrolment, login needs the second factor, replays and reused recovery codes refused, Basic refused', async () => {
+    const session = cookieOf(await post('/auth/login', { username: 'careful', password: ADMIN_PASSWORD }));
+    const setup = await post('/auth/mfa/totp/setup', {}, { cookie: session });
+    assert.equal(setup.status, 200);
+    const { secret, otpauthUri } = (await setup.json()) as { secret: string; otpauthUri: string };
+    assert.match(otpauthUri, /^otpauth:\/\/totp\/localhost%3A8443%3Acareful\?secret=[A-Z2-7]{32}&/);
+    const seed = fromBase32(secret);
+    const step = totpStep(Date.now());
+    const confirm = await post('/auth/mfa/totp/confirm', { code: hotp(seed, step) }, { cookie: session });
+    assert.equal(confirm.status, 200);
+    const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] };
+    assert.equal(recoveryCodes.length, 10);
+
+    const login = await post('/auth/login', { username: 'careful', password: ADMIN_PASSWORD });
+    assert.equal(((await login.json()) as { mfaRequired: boolean }).mfaRequired, true);
+    const pending = cookieOf(login);
+    assert.equal((await fetch(`${url}/demo/me`, { headers: { cookie: pending } })).status, 401);
+    assert.equal((await post('/auth/mfa', { code: '000000' }, { cookie: pending })).status, 401);
+    const code = hotp(seed, step + 1);
+    const done = await post('/auth/mfa', { code }, { cookie: pending });
+    assert.equal(done.status, 200);
+    const full = cookieOf(done);
+    assert.equal((await fetch(`${url}/demo/me`, { headers: { cookie: full } })).status, 200);
+
+    const again = cookieOf(await post('/auth/login', { username: 'careful', password: ADMIN_PASSWORD }));
+    assert.equal((await post('/auth/mfa', { code }, { cookie: again })).status, 401, 'a used code is a replay');
+    assert.equal((await post('/auth/mfa', { recovery_code: recoveryCodes[0] }, { cookie: again })).status, 200);
+    const third = cookieOf(await post('/auth/login', { username: 'careful', password: ADMIN_PASSWORD }));
+    assert.equal((await post('/auth/mfa', { recovery_code: recoveryCodes[0] }, { cookie: third })).status, 401);
+
+    const basic = `Basic ${Buffer.from(`careful:${ADMIN_PASSWORD}`).toString('base64')}`;
+    assert.equal((await fetch(`${url}/demo/me`, { headers: { authorization: basic } })).status, 401);
+  });
 });
+
+function fromBase32(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of text) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
