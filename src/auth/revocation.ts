@@ -224,7 +224,13 @@ export class RedisRevocationBus implements RevocationBus {
 
   async close(): Promise<void> {
     this.#listeners.clear();
-    await Promise.allSettled([this.#sub.quit(), this.#pub.quit()]);
+    // quit() waits for a reply a client that never connected will not get; disconnect() also
+    // stops its reconnection timer, so nothing keeps the process alive.
+    await Promise.allSettled(
+      [this.#sub, this.#pub].map((client) =>
+        client.status === 'ready' ? client.quit() : Promise.resolve(client.disconnect()),
+      ),
+    );
   }
 }
 
