@@ -57,6 +57,18 @@ describe('portcullis init: first admin, demo user, protected demo routes', () =>
     });
   });
 
+  test('discovery is served on the gateway origin over HTTPS, HTTP/1.1 and HTTP/2', async () => {
+    for (const allowH2 of [false, true]) {
+      const agent = new Agent({ allowH2, connect: { rejectUnauthorized: false } });
+      const res = await fetch(`${gw.url}/.well-known/openid-configuration`, { dispatcher: agent });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { issuer: string; code_challenge_methods_supported: string[] };
+      assert.equal(body.issuer, 'https://localhost:8443');
+      assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
+      await agent.close();
+    }
+  });
+
   test('the template passes check', async () => {
     const c = io(dir);
     assert.equal(await main(['check'], c.io), 0, c.err());
