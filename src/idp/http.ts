@@ -74,7 +74,7 @@ async function readFields(req: IncomingMessage, ctx: RequestContext): Promise<Re
 
 /** Only a local path: an absolute or protocol-relative URL would make the login an open redirect. */
 function safeReturnTo(value: string | undefined | null): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  if (!value?.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
   return /[\x00-\x1f]/.test(value) ? '/' : value;
 }
 
@@ -218,7 +218,7 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
     const fields = await readFields(req, ctx);
     const returnTo = safeReturnTo(fields.return_to);
     const current = await currentSession(req);
-    if (!current || current.session.data.pending !== 'mfa') {
+    if (current?.session.data.pending !== 'mfa') {
       if (json) return sendProblem(res, ctx, 'PC_ERR_UNAUTHENTICATED');
       return redirect(res, `/auth/login?return_to=${encodeURIComponent(returnTo)}`);
     }

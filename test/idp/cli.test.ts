@@ -101,7 +101,7 @@ describe('portcullis user / role / client', () => {
     const record = await withStore((store) => store.oauthClients.get('web'));
     assert.notEqual(record?.secretHash, secret);
     assert.equal(record?.secretHash, await withStore((store) => store.keyedHash(CLIENT_SECRET_PURPOSE, secret)));
-    assert.deepEqual((record?.metadata as { redirect_uris: string[] }).redirect_uris, [
+    assert.deepEqual((record!.metadata as { redirect_uris: string[] }).redirect_uris, [
       'https://app.example/cb',
       'http://127.0.0.1:3000/cb',
     ]);
