@@ -23,7 +23,7 @@ const opt = (name, fallback) => {
 };
 const duration = Number(opt('duration', '8'));
 const repeats = Number(opt('repeats', '3'));
-const configs = opt('configs', 'proxy,jwt,ratelimit,validated,waf-crs,full').split(',');
+const configs = opt('configs', 'proxy,jwt,ratelimit-memory,ratelimit-redis,validated,waf-crs,full').split(',');
 const workloads = opt('workloads', 'get,post').split(',');
 const gwCpu = opt('gw-cpu', '1');
 const loadCpu = opt('load-cpu', '0');
@@ -54,9 +54,14 @@ if (stub.status !== 0) {
 }
 for (const w of workloads) writeFileSync(join(run, `${w}.lua`), luaScript(w));
 
+// bench/configs/<name>.yaml (shaped for the harness workloads) first, else examples/<name>.yaml.
+const configFile = (name) => {
+  const own = join(root, 'bench', 'configs', `${name}.yaml`);
+  return existsSync(own) ? own : join(root, 'examples', `${name}.yaml`);
+};
 const gateways = configs.map((name, i) => {
   const port = 18150 + i;
-  const child = spawn('taskset', ['-c', gwCpu, process.execPath, join(root, 'dist/cli/main.js'), 'start', '--config', join(root, 'examples', `${name}.yaml`)], {
+  const child = spawn('taskset', ['-c', gwCpu, process.execPath, join(root, 'dist/cli/main.js'), 'start', '--config', configFile(name)], {
     env: {
       ...process.env,
       PORT: String(port),
