@@ -128,6 +128,7 @@ export class Runtime {
       config.routes.forEach((route, index) => {
         const path = ['routes', index] as const;
         const stages: Stage[] = [];
+        const issuesBefore = issues.length;
         for (const def of definitions) {
           try {
             const stage = def.create(
@@ -148,7 +149,7 @@ export class Runtime {
           }
         }
         // Default deny: a route is either explicitly public or guarded by the authenticate stage.
-        if (route.public !== true && !stages.some((s) => s.name === 'authenticate')) {
+        if (route.public !== true && issues.length === issuesBefore && !stages.some((s) => s.name === 'authenticate')) {
           issues.push(
             toIssue(
               new ConfigError(
