@@ -1,5 +1,7 @@
 import type { MutableCollection } from './types.js';
 
+const NONE: readonly CollectionEntry[] = [];
+
 /** One value in a collection; `key` keeps the case it arrived with. */
 export interface CollectionEntry {
   readonly key: string;
@@ -57,7 +59,12 @@ export class KeyedCollection implements MutableCollection {
   }
 
   getAll(key: string): readonly CollectionEntry[] {
-    return this.#index.get(key.toLowerCase()) ?? [];
+    return this.#index.get(key.toLowerCase()) ?? NONE;
+  }
+
+  /** `getAll` for a key the caller lower-cased already (selectors do it once, at load). */
+  getAllLower(lower: string): readonly CollectionEntry[] {
+    return this.#index.get(lower) ?? NONE;
   }
 
   has(key: string): boolean {

@@ -6,11 +6,52 @@ export type MacroResolver = (variable: string, key: string | undefined) => strin
 
 const MACRO = /%\{([^}]*)\}/g;
 
+/** A text split once into literal runs and macro references: [literal, variable, key, literal, ...]. */
+interface CompiledText {
+  readonly literals: readonly string[];
+  readonly variables: readonly string[];
+  readonly keys: readonly (string | undefined)[];
+}
+
+/**
+ * Texts come from rules (msg, logdata, setvar, operator arguments), so the set is bounded by the
+ * rule set; the cap only guards against a caller that expands request data.
+ */
+const compiled = new Map<string, CompiledText>();
+const COMPILED_LIMIT = 4096;
+
+function compile(text: string): CompiledText {
+  const literals: string[] = [];
+  const variables: string[] = [];
+  const keys: (string | undefined)[] = [];
+  let last = 0;
+  for (const m of text.matchAll(MACRO)) {
+    literals.push(text.slice(last, m.index));
+    const inner = m[1]!;
+    const dot = inner.search(/[.:]/);
+    if (dot === -1) {
+      variables.push(inner.trim().toUpperCase());
+      keys.push(undefined);
+    } else {
+      variables.push(inner.slice(0, dot).trim().toUpperCase());
+      keys.push(inner.slice(dot + 1));
+    }
+    last = m.index + m[0].length;
+  }
+  literals.push(text.slice(last));
+  return { literals, variables, keys };
+}
+
 export function expandMacros(text: string, resolve: MacroResolver): string {
   if (!text.includes('%{')) return text;
-  return text.replace(MACRO, (_all, inner: string) => {
-    const dot = inner.search(/[.:]/);
-    if (dot === -1) return resolve(inner.trim().toUpperCase(), undefined);
-    return resolve(inner.slice(0, dot).trim().toUpperCase(), inner.slice(dot + 1));
-  });
+  let parts = compiled.get(text);
+  if (parts === undefined) {
+    parts = compile(text);
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(text, parts);
+  }
+  const { literals, variables, keys } = parts;
+  let out = literals[0]!;
+  for (let i = 0; i < variables.length; i++) out += resolve(variables[i]!, keys[i]) + literals[i + 1]!;
+  return out;
 }

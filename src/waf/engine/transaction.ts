@@ -71,6 +71,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #store: PersistentStore;
   readonly #scalars = new Map<string, string>();
   readonly #collections = new Map<string, KeyedCollection>();
+  /** MATCHED_VARS, cleared before every rule: kept at hand rather than looked up each time. */
+  readonly #matchedVars = new KeyedCollection();
   #engine: EngineMode;
   #requestBodyAccess: boolean;
   #responseBodyAccess: boolean;
@@ -118,7 +120,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     for (const name of ['TX', 'ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS']) {
       this.#collections.set(name, new KeyedCollection());
     }
-    for (const name of ['MATCHED_VARS', 'ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
+    this.#collections.set('MATCHED_VARS', this.#matchedVars);
+    for (const name of ['ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
       this.#collections.set(name, new KeyedCollection());
     }
     for (const name of ['XML', 'MULTIPART_PART_HEADERS', 'MULTIPART_NAME', 'MULTIPART_FILENAME', 'GEO']) {
@@ -417,7 +420,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (!def) return '';
     if (def.kind === 'scalar') return def.read(this) ?? '';
     if (key === undefined) return def.read(this)[0]?.value ?? '';
-    if (def.lookup) return def.lookup(this, key)[0]?.value ?? '';
+    if (def.lookup) return def.lookup(this, key.toLowerCase())[0]?.value ?? '';
     const lower = key.toLowerCase();
     for (const e of def.read(this)) if (e.key.toLowerCase() === lower) return e.value;
     return '';
@@ -562,9 +565,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #evaluateRule(rule: Rule, phase: RulePhase): void {
-    const matchedVars = this.#collections.get('MATCHED_VARS')!;
-    if (matchedVars.size > 0) matchedVars.clear();
-    this.#currentMatches = [];
+    if (this.#matchedVars.size > 0) this.#matchedVars.clear();
+    if (this.#currentMatches.length > 0) this.#currentMatches = [];
     this.#currentRule = rule;
     // RULE (%{rule.id}, %{rule.msg}...) is read from the current rule on demand (#ruleField);
     // msg and logdata are expanded only once the rule matches, since hundreds of rules run per
@@ -607,7 +609,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       }
       // A literal key goes through the collection's index, which already compared keys.
       const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
-      const entries = indexed ? def.lookup!(this, sel.key!) : def.read(this);
+      const entries = indexed ? def.lookup!(this, sel.keyLower!) : def.read(this);
       // Fixed length: a setvar run by this very rule must not add values to its own loop.
       const n = entries.length;
       let count = 0;
@@ -695,7 +697,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     // CRS 944120 (`SecRule MATCHED_VARS "@rx processbuilder"`) rely on the lower-cased text.
     this.#scalars.set('MATCHED_VAR', value);
     this.#scalars.set('MATCHED_VAR_NAME', name);
-    this.#collections.get('MATCHED_VARS')!.add(name, value);
+    this.#matchedVars.add(name, value);
     this.#currentMatches.push({
       variable: target.variable,
       key: target.key,

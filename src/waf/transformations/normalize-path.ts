@@ -19,6 +19,31 @@ export const normalizePathWin: Transformation = (input) => normalize(input, true
  */
 function normalize(input: string, win: boolean): string {
   const n = input.length;
+  if (n === 0 || isNormal(input, win)) return input;
+  return normalizeBytes(input, win);
+}
+
+/**
+ * True when the algorithm below would return the input unchanged: no `.` segment to resolve, no
+ * empty segment, no trailing slash to drop, no `\` to turn around. Most values (argument
+ * values, plain paths) are like this, and the check allocates nothing.
+ */
+function isNormal(input: string, win: boolean): boolean {
+  const n = input.length;
+  let previousSlash = false;
+  for (let i = 0; i < n; i++) {
+    const c = input.charCodeAt(i);
+    if (c === 0x2e || (win && c === 0x5c)) return false;
+    const slash = c === 0x2f;
+    if (slash && previousSlash) return false;
+    previousSlash = slash;
+  }
+  return !previousSlash || n === 1;
+}
+
+/** Exported for the property test that checks `isNormal` never changes an answer. */
+export function normalizeBytes(input: string, win: boolean): string {
+  const n = input.length;
   if (n === 0) return input;
   const src = new Uint8Array(n);
   for (let k = 0; k < n; k++) {

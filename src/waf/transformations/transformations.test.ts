@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { bestFitAscii } from './best-fit.js';
+import { normalizeBytes, normalizePath, normalizePathWin } from './normalize-path.js';
 import { TRANSFORMATIONS } from './registry.js';
 
 /** [input, expected output] pairs per transformation; bytes written as \xHH where needed. */
@@ -270,5 +271,18 @@ describe('transformations', () => {
     assert.equal(bestFitAscii(0x2122), 0x54);
     assert.equal(bestFitAscii(0x4e2d), -1);
     assert.equal(bestFitAscii(0x00bd), -1);
+  });
+
+  test("normalizePath: the unchanged-input shortcut gives the full algorithm's answer", () => {
+    const path = fc
+      .array(fc.constantFrom('a', 'b', '/', '.', '\\', 'x.y', '//'), { maxLength: 12 })
+      .map((p) => p.join(''));
+    fc.assert(
+      fc.property(path, (input) => {
+        assert.equal(normalizePath(input), normalizeBytes(input, false));
+        assert.equal(normalizePathWin(input), normalizeBytes(input, true));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

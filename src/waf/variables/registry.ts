@@ -20,15 +20,18 @@ export type VariableDefinition =
   | {
       readonly kind: 'collection';
       read(src: VariableSource): readonly CollectionEntry[];
-      /** The entries under one key, through the collection's index (TX:x, REQUEST_HEADERS:Host). */
-      lookup?(src: VariableSource, key: string): readonly CollectionEntry[];
+      /**
+       * The entries under one key, through the collection's index (TX:x, REQUEST_HEADERS:Host).
+       * `lower` is the key lower-cased: selectors compute it once at load.
+       */
+      lookup?(src: VariableSource, lower: string): readonly CollectionEntry[];
     };
 
 const scalar = (name: string): VariableDefinition => ({ kind: 'scalar', read: (src) => src.scalar(name) });
 const stored = (name: string): VariableDefinition => ({
   kind: 'collection',
   read: (src) => src.collection(name)?.entries() ?? [],
-  lookup: (src, key) => src.collection(name)?.getAll(key) ?? [],
+  lookup: (src, lower) => src.collection(name)?.getAllLower(lower) ?? [],
 });
 /** `X_NAMES`: the keys of collection X, each as key and value (ModSecurity: ARGS_NAMES...). */
 const namesOf = (...names: string[]): VariableDefinition => {
@@ -52,9 +55,9 @@ const unionOf = (...names: string[]): VariableDefinition => ({
       for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
       return out;
     }),
-  lookup: (src, key) => {
+  lookup: (src, lower) => {
     const out: CollectionEntry[] = [];
-    for (const name of names) for (const e of src.collection(name)?.getAll(key) ?? []) out.push(e);
+    for (const name of names) for (const e of src.collection(name)?.getAllLower(lower) ?? []) out.push(e);
     return out;
   },
 });
