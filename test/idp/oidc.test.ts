@@ -126,7 +126,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
   }
 
   /** Browser dance: authorize, log in, consent; returns the code. */
-  async function authorize(challenge: string): Promise<string> {
+  async function authorize(challenge: string, decision = 'allow'): Promise<string> {
     const jar = new Jar();
     const go = async (target: string, init: RequestInit = {}) => {
       // The provider's redirects name the configured issuer; this test reaches it on another port.
@@ -159,7 +159,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
         res = await go(interaction, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'decision=allow',
+          body: `decision=${decision}`,
         });
       }
       while (res.status === 303 || res.status === 302) {
@@ -168,7 +168,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
           const cb = new URL(location);
           assert.equal(cb.searchParams.get('state'), 'st4te');
           assert.equal(cb.searchParams.get('iss'), ISSUER);
-          return cb.searchParams.get('code') as string;
+          return cb.searchParams.get('code') ?? `error=${cb.searchParams.get('error')}`;
         }
         if (location.startsWith('/auth/interaction/') || location.startsWith(`${ISSUER}/auth/interaction/`)) break;
         res = await go(location);
@@ -221,6 +221,10 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     assert.equal(again.body.error, 'invalid_grant');
   });
 
+  test('denying consent sends access_denied back to the client', async () => {
+    assert.equal(await authorize(pkce().challenge, 'deny'), 'error=access_denied');
+  });
+
   test('a wrong code_verifier or a missing one is refused', async () => {
     const { challenge } = pkce();
     const code = await authorize(challenge);
@@ -231,6 +235,9 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
       code_verifier: pkce().verifier,
     });
     assert.equal(wrong.body.error, 'invalid_grant');
+    const other = await authorize(challenge);
+    const missing = await token({ grant_type: 'authorization_code', code: other, redirect_uri: REDIRECT });
+    assert.equal(missing.body.error, 'invalid_grant');
   });
 
   test('authorization requests without PKCE, with plain, or with any redirect-URI variation are refused', async () => {
