@@ -400,12 +400,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     return this.#collections.get(name);
   }
 
-  derived(view: string, sources: readonly string[], build: () => CollectionEntry[]): readonly CollectionEntry[] {
+  derived(
+    view: string,
+    sources: readonly string[],
+    build: (src: VariableSource) => CollectionEntry[],
+  ): readonly CollectionEntry[] {
     let stamp = 0;
     for (const s of sources) stamp = stamp * 1_000_003 + (this.#collections.get(s)?.version ?? 0) + 1;
     const hit = this.#views.get(view);
     if (hit && hit.stamp === stamp) return hit.entries;
-    const entries = build();
+    const entries = build(this);
     this.#views.set(view, { stamp, entries });
     return entries;
   }
@@ -538,7 +542,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     for (const rule of rules) {
       if (this.#interruption && phase !== 5) break;
       if (this.#skipAfter !== undefined) {
-        if (rule.marker === this.#skipAfter || (rule.id !== 0 && String(rule.id) === this.#skipAfter)) {
+        if (rule.marker === this.#skipAfter || (rule.id !== 0 && rule.idText === this.#skipAfter)) {
           this.#skipAfter = undefined;
         }
         continue;

@@ -14,8 +14,18 @@ export function argumentResolver(argument: string): (tx: OperatorTx) => string {
  * gives 0 (ModSecurity catches the exception and uses 0).
  */
 export function toInt(text: string): number {
+  // Plain short digit runs (TX counters, levels, lengths) skip the regex; 9 digits cannot overflow.
+  if (text.length > 0 && text.length <= 9 && isDigits(text)) return Number(text);
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
   if (m === null) return 0;
   const value = Number(m[1]);
   return value > 2147483647 || value < -2147483648 ? 0 : value;
+}
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }

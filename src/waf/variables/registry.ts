@@ -8,7 +8,11 @@ export interface VariableSource {
    * A view built from collections (ARGS from ARGS_GET + ARGS_POST, ARGS_NAMES...), reused until
    * one of them changes: hundreds of rules read the same view per request.
    */
-  derived(view: string, sources: readonly string[], build: () => CollectionEntry[]): readonly CollectionEntry[];
+  derived(
+    view: string,
+    sources: readonly string[],
+    build: (src: VariableSource) => CollectionEntry[],
+  ): readonly CollectionEntry[];
 }
 
 /**
@@ -36,31 +40,32 @@ const stored = (name: string): VariableDefinition => ({
 /** `X_NAMES`: the keys of collection X, each as key and value (ModSecurity: ARGS_NAMES...). */
 const namesOf = (...names: string[]): VariableDefinition => {
   const view = `names:${names.join(',')}`;
+  // Built once: a closure per read would be an allocation per rule target per request.
+  const build = (src: VariableSource): CollectionEntry[] => {
+    const out: CollectionEntry[] = [];
+    for (const name of names)
+      for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, lower: e.lower, value: e.key });
+    return out;
+  };
+  return { kind: 'collection', read: (src) => src.derived(view, names, build) };
+};
+const unionOf = (...names: string[]): VariableDefinition => {
+  const view = `union:${names.join(',')}`;
+  const build = (src: VariableSource): CollectionEntry[] => {
+    const out: CollectionEntry[] = [];
+    for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
+    return out;
+  };
   return {
     kind: 'collection',
-    read: (src) =>
-      src.derived(view, names, () => {
-        const out: CollectionEntry[] = [];
-        for (const name of names)
-          for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, lower: e.lower, value: e.key });
-        return out;
-      }),
+    read: (src) => src.derived(view, names, build),
+    lookup: (src, lower) => {
+      const out: CollectionEntry[] = [];
+      for (const name of names) for (const e of src.collection(name)?.getAllLower(lower) ?? []) out.push(e);
+      return out;
+    },
   };
 };
-const unionOf = (...names: string[]): VariableDefinition => ({
-  kind: 'collection',
-  read: (src) =>
-    src.derived(`union:${names.join(',')}`, names, () => {
-      const out: CollectionEntry[] = [];
-      for (const name of names) for (const e of src.collection(name)?.entries() ?? []) out.push(e);
-      return out;
-    }),
-  lookup: (src, lower) => {
-    const out: CollectionEntry[] = [];
-    for (const name of names) for (const e of src.collection(name)?.getAllLower(lower) ?? []) out.push(e);
-    return out;
-  },
-});
 
 /** Scalars the transaction sets (request line, connection, body processing, response...). */
 const SCALARS = [
