@@ -20,10 +20,11 @@ export interface IdpHttpOptions {
   readonly sessions: Sessions;
   /** scheme://host[:port] of the issuer: the only Origin accepted on state-changing requests. */
   readonly origin: string;
-  /** Everything outside /auth/ (the OIDC provider), when configured. */
-  readonly fallback?: InternalHandler;
-  /** The OIDC provider, whose login and consent interactions these pages complete. */
-  readonly provider?: Provider;
+  /**
+   * The OIDC provider (whose login and consent interactions these pages complete) and its handler
+   * for everything outside /auth/; a function because the provider is rebuilt after a key rotation.
+   */
+  readonly oidc?: () => { readonly provider: Provider; readonly handler: InternalHandler };
 }
 
 class BadRequest extends Error {}
@@ -379,7 +380,7 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
    * Login is our session; consent is asked once per client and scope set, then remembered in the grant.
    */
   async function interaction(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    const provider = options.provider;
+    const provider = options.oidc?.().provider;
     if (!provider) return sendProblem(res, ctx, 'PC_ERR_NOT_FOUND');
     const issuer = new URL(options.origin);
     const fields = req.method === 'POST' ? await readFields(req, ctx) : {};
@@ -474,7 +475,7 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
       default:
         if (path.startsWith('/auth/interaction/') && (method === 'GET' || method === 'POST'))
           return interaction(req, res, ctx);
-        if (!path.startsWith('/auth/') && options.fallback) return options.fallback(req, res, ctx);
+        if (!path.startsWith('/auth/') && options.oidc) return options.oidc().handler(req, res, ctx);
         return sendProblem(res, ctx, 'PC_ERR_NOT_FOUND');
     }
   }

@@ -86,9 +86,12 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
   const StoreAdapter = createOidcAdapterClass(store);
   const clients = clientAdapter(store);
   const ttl = options.accessTokenTtlSec ?? 600;
+  const jwks = await signingJwks(store);
+  // Sign with the active key's algorithm (it is first): a retired key only verifies.
+  const alg = String(jwks[0]?.alg ?? 'ES256');
   const provider = new Provider(options.issuer, {
     adapter: (name: string) => (name === 'Client' ? clients : new StoreAdapter(name)),
-    jwks: { keys: await signingJwks(store) },
+    jwks: { keys: jwks },
     cookies: { keys: await cookieKeys(store) },
     // OAuth 2.1 §4.1 / RFC 9700 §2.1.1: PKCE for every client; oidc-provider accepts only S256.
     pkce: { required: () => true },
@@ -115,7 +118,7 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
             audience,
             accessTokenTTL: ttl,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
+            jwt: { sign: { alg } },
           };
         },
       },
@@ -167,7 +170,7 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
       Grant: 14 * 86_400,
     },
     enabledJWA: { idTokenSigningAlgValues: ['ES256', 'EdDSA'] },
-    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'] },
+    clientDefaults: { id_token_signed_response_alg: alg, grant_types: ['authorization_code'] },
     renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
       ctx.type = 'application/json';
       ctx.body = JSON.stringify({ error: out.error, error_description: out.error_description });

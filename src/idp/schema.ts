@@ -11,6 +11,14 @@ export const IdentityProviderSchema = Type.Object(
     audience: Type.Optional(
       Type.String({ minLength: 1, description: 'aud of the access tokens it issues (default: the issuer)' }),
     ),
+    keyRefreshSec: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 60,
+        description: 'how often to look for a rotated signing key (portcullis keys rotate)',
+      }),
+    ),
     passwords: Type.Optional(
       Type.Object(
         {

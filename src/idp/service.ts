@@ -31,6 +31,11 @@ export interface IdpShared {
   readonly accounts: Accounts;
   readonly sessions: Sessions;
   readonly handler: InternalHandler;
+  readonly stop: () => void;
+}
+
+async function activeKid(store: Store): Promise<string | undefined> {
+  return (await store.signingKeys.list()).find((k) => k.retiredAt === null)?.kid;
 }
 
 const dryRunHandler: InternalHandler = (_req, res) => {
@@ -65,6 +70,7 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
     }
     // The store service (set up first) opened it and closes it.
     const store = (services.shared.get(STORE_SHARED_KEY) as Store | undefined) ?? (await attachStore(services));
+    const keys = new StoreKeySource(store);
     const accounts = new Accounts(store, {
       ...(config.passwords ? { policy: config.passwords } : {}),
       lockout: { maxFailures: config.lockout?.maxFailures ?? 10, lockMs: (config.lockout?.lockSec ?? 900) * 1000 },
@@ -75,25 +81,49 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
       idleTimeoutMs: (config.session?.idleTimeoutSec ?? 1800) * 1000,
       absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
     });
-    const provider = await createOidcProvider({
-      store,
-      issuer: config.issuer,
-      audience,
-      interactionPath: (uid) => `/auth/interaction/${uid}`,
-    });
-    const handler = createIdpHandler({
-      accounts,
-      sessions,
-      origin,
-      provider,
-      fallback: createOidcHandler(provider, store, config.issuer),
-    });
-    const keys = new StoreKeySource(store);
+    const build = async () => {
+      const provider = await createOidcProvider({
+        store,
+        issuer: config.issuer,
+        audience,
+        interactionPath: (uid) => `/auth/interaction/${uid}`,
+      });
+      return { provider, handler: createOidcHandler(provider, store, config.issuer), kid: await activeKid(store) };
+    };
+    let oidc = await build();
+    // oidc-provider takes its keys at construction: after `portcullis keys rotate` (here or on another
+    // instance) the provider is rebuilt so new tokens carry the new key. Its state is all in the
+    // store (grants, codes, interactions, cookie keys), so requests in flight are not disturbed.
+    const logger = services.logger.child({ component: 'idp' });
+    let rebuilding = false;
+    const timer = setInterval(
+      () => {
+        if (rebuilding) return;
+        rebuilding = true;
+        activeKid(store)
+          .then(async (kid) => {
+            if (kid === oidc.kid) return;
+            oidc = await build();
+            await keys.reload();
+            logger.info({ kid: oidc.kid }, 'signing key changed; provider rebuilt');
+          })
+          .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'signing key check failed'))
+          .finally(() => {
+            rebuilding = false;
+          });
+      },
+      (config.keyRefreshSec ?? 60) * 1000,
+    );
+    timer.unref();
+    const handler = createIdpHandler({ accounts, sessions, origin, oidc: () => oidc });
     services.shared.set(IDP_SHARED_KEYS.issuer, builtinIssuer(config.issuer, audience, keys));
     services.shared.set(IDP_SHARED_KEYS.handler, handler);
     services.shared.set(IDP_SHARED_KEYS.passwordVerifier, accounts.passwordVerifier());
     services.shared.set(IDP_SHARED_KEYS.sessionLookup, sessions.lookup());
     services.shared.set(IDP_SHARED_KEYS.accounts, accounts);
-    return { accounts, sessions, handler };
+    return { accounts, sessions, handler, stop: () => clearInterval(timer) };
+  },
+  async dispose(shared) {
+    shared?.stop();
   },
 };

@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import pino from 'pino';
 import { Accounts } from '../../src/idp/accounts.js';
 import { addClient } from '../../src/idp/clients.js';
+import { rotateSigningKeys } from '../../src/idp/keys.js';
 import { openStore } from '../../src/store/store.js';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
 
@@ -30,6 +31,7 @@ upstreams:
     targets: ["${upstream}"]
 identityProvider:
   issuer: ${ISSUER}
+  keyRefreshSec: 1
 routes:
   - name: idp
     match: { path: "/auth/*", methods: [GET, POST] }
@@ -80,8 +82,9 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
   let url: string;
   let webSecret: string;
   let svcSecret: string;
+  let dataDir: string;
   before(async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'pc-oidc-')), 'data');
+    dataDir = join(mkdtempSync(join(tmpdir(), 'pc-oidc-')), 'data');
     const store = await openStore(undefined, { dataDir, configDir: dataDir, logger: pino({ level: 'silent' }) });
     await new Accounts(store).createUser({ username: 'ann', password: PASSWORD, roles: ['reader'] });
     webSecret = (await addClient(store, { clientId: 'web', redirectUris: [REDIRECT] })).secret as string;
@@ -321,5 +324,30 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
       active: boolean;
     };
     assert.equal(gone.active, false);
+  });
+
+  test('keys rotate: new tokens carry the new key (EdDSA), tokens signed before still pass the gateway', async () => {
+    const before = await token({ grant_type: 'client_credentials', scope: 'api' }, basic('svc', svcSecret));
+    const oldKid = decodeProtectedHeader(before.body.access_token as string).kid;
+    // Another process (the CLI) rotates the key in the same database.
+    const store = await openStore(undefined, { dataDir, configDir: dataDir, logger: pino({ level: 'silent' }) });
+    const rotated = await rotateSigningKeys(store, { alg: 'EdDSA' });
+    await store.close();
+    assert.deepEqual(rotated.retired, [oldKid]);
+    let header = decodeProtectedHeader(before.body.access_token as string);
+    let fresh = before;
+    for (let i = 0; i < 40 && header.kid === oldKid; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      fresh = await token({ grant_type: 'client_credentials', scope: 'api' }, basic('svc', svcSecret));
+      header = decodeProtectedHeader(fresh.body.access_token as string);
+    }
+    assert.equal(header.kid, rotated.created.kid);
+    assert.equal(header.alg, 'EdDSA');
+    for (const t of [before, fresh]) {
+      const res = await fetch(`${url}/api`, { headers: { authorization: `Bearer ${t.body.access_token}` } });
+      assert.equal(res.status, 200);
+    }
+    const jwks = (await (await fetch(`${url}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
+    assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [oldKid, rotated.created.kid].sort());
   });
 });
