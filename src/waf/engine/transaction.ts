@@ -816,9 +816,31 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   /** multiMatch: the value before and after each transformation, without repeats. */
   #transformAll(rule: Rule, value: string): string[] {
     const out = [value];
+    const ts = rule.transformations;
     let v = value;
-    for (const t of rule.transformations) {
-      v = t.fn(v);
+    if (value.length > MAX_CACHED_VALUE) {
+      for (const t of ts) {
+        v = t.fn(v);
+        if (v !== out[out.length - 1]) out.push(v);
+      }
+      return out;
+    }
+    // The same prefix slots as #transform: CRS's multiMatch rules (930100, 930110...) share
+    // their chains' prefixes with the rules around them.
+    let slots = this.#transformCache.get(value);
+    if (slots === undefined) {
+      slots = [];
+      this.#transformCache.set(value, slots);
+    }
+    const ids = rule.transformationIds;
+    for (let i = 0; i < ts.length; i++) {
+      const id = ids[i]!;
+      let next = slots[id];
+      if (next === undefined) {
+        next = ts[i]!.fn(v);
+        slots[id] = next;
+      }
+      v = next;
       if (v !== out[out.length - 1]) out.push(v);
     }
     return out;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { OPERATORS } from './registry.js';
 import type { OperatorTx } from './types.js';
 
@@ -273,5 +275,19 @@ describe('operators', () => {
     assert.throws(() => build('pmFromFile', 'https://example.com/list'), /remote files/);
     assert.throws(() => build('pm', '|4|'), /odd number/);
     assert.throws(() => build('geoLookup', ''), /not supported/);
+  });
+
+  test('@ipMatch on IPv4 agrees with node:net BlockList for random networks and addresses', () => {
+    const quad = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((q) => q.join('.'));
+    fc.assert(
+      fc.property(quad, fc.integer({ min: 0, max: 32 }), fc.boolean(), quad, (net, prefix, single, address) => {
+        const entry = single ? net : `${net}/${prefix}`;
+        const list = new BlockList();
+        if (single) list.addAddress(net, 'ipv4');
+        else list.addSubnet(net, prefix, 'ipv4');
+        assert.equal(run('ipMatch', entry, address), list.check(address, 'ipv4'), `${entry} ${address}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
