@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { makeContext } from '../../../test/openapi/context.js';
+import { type LoadedPetstore, loadPetstore } from '../../../test/openapi/petstore.js';
 import { ConfigError } from '../../config/errors.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { compileWaf } from '../../waf/engine/waf.js';
+import { OPERATORS } from '../../waf/operators/registry.js';
 import { TRANSFORMATIONS } from '../../waf/transformations/registry.js';
 import type { Services } from '../definition.js';
 import { createWafStage, wafStage } from './index.js';
@@ -234,5 +237,76 @@ describe('waf stage', () => {
       (await createWafStage({ ...base, mode: 'detect' }).requestHead!(ctx('GET', '/?a=1'))).kind,
       'continue',
     );
+  });
+});
+
+describe('waf stage: schema-aware hints from the validate stage', () => {
+  let pets: LoadedPetstore;
+  before(async () => {
+    pets = await loadPetstore();
+  });
+
+  // Each rule denies on a digit the request below puts in one argument, pinned or free.
+  const waf = compileWaf({
+    text: [
+      'SecRequestBodyAccess On',
+      'SecRule REQUEST_HEADERS:Content-Type "@rx ^application/json" "id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"',
+      'SecRule ARGS "@rx 3" "id:2,phase:2,deny,msg:\'digit 3\'"',
+      'SecRule ARGS "@rx 31\\.5" "id:3,phase:2,deny,msg:\'weight\'"',
+      'SecRule ARGS "@rx (?i)select" "id:4,phase:2,deny,msg:\'select\'"',
+    ].join('\n'),
+    operators: OPERATORS,
+    transformations: TRANSFORMATIONS,
+  });
+  const wafStageFor = (schemaAware: boolean) =>
+    createWafStage({
+      waf,
+      mode: 'block',
+      paranoiaLevel: 1,
+      detectionParanoiaLevel: 1,
+      inbound: 5,
+      outbound: 4,
+      removeRuleIds: [],
+      removeTargets: [],
+      schemaAware,
+    });
+
+  async function through(operation: string, init: Parameters<typeof makeContext>[0], schemaAware = true) {
+    const validate = pets.stages.get(operation);
+    assert.ok(validate);
+    const c = makeContext(init);
+    let checked = await validate.requestHead!(c);
+    if (checked.kind === 'continue' && validate.wantsRequestBody?.(c)) checked = await validate.requestBody!(c);
+    assert.equal(checked.kind, 'continue', 'the request is valid');
+    const verdict = await run(wafStageFor(schemaAware), c);
+    return verdict.kind === 'respond' ? verdict.reason : 'continue';
+  }
+
+  test('a pinned integer query argument is not inspected; a free-text one still is', async () => {
+    assert.equal(await through('listPets', { query: 'limit=3&q=x' }), 'continue');
+    assert.equal(await through('listPets', { query: 'limit=3&q=x' }, false), 'waf rule 2');
+    assert.equal(await through('listPets', { query: 'limit=4&q=x3' }), 'waf rule 2');
+  });
+
+  test('pinned JSON body members are skipped, free-text members are inspected', async () => {
+    const pet = {
+      name: 'Rex',
+      species: 'dog',
+      weightKg: 31.5,
+      description: 'plain',
+      tags: [{ id: 3, name: 'friendly' }],
+      status: 'available',
+    };
+    const post = (body: unknown) => ({
+      method: 'POST',
+      path: '/pets',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    // weightKg (bounded number) and tags[0].id (integer) are pinned.
+    assert.equal(await through('createPet', post(pet)), 'continue');
+    assert.equal(await through('createPet', post(pet), false), 'waf rule 2');
+    assert.equal(await through('createPet', post({ ...pet, description: 'SELECT 1' })), 'waf rule 4');
+    assert.equal(await through('createPet', post({ ...pet, name: 'Rex 3' })), 'waf rule 2');
   });
 });

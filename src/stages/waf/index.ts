@@ -13,6 +13,7 @@ import { createWaf, SecLangError, type Transaction } from '../../waf/index.js';
 import { parseVariables } from '../../waf/seclang/variables.js';
 import { VARIABLES } from '../../waf/variables/registry.js';
 import type { StageDefinition } from '../definition.js';
+import { WAF_HINTS, type WafHints } from '../validate/index.js';
 import { type WafGlobal, WafGlobalSchema, type WafRoute, WafRouteSchema } from './schema.js';
 
 const TX_KEY = Symbol('waf.transaction');
@@ -30,6 +31,11 @@ export interface WafStageOptions {
   readonly removeRuleIds: readonly (readonly [number, number])[];
   readonly removeTargets: readonly { readonly ids: readonly [number, number]; readonly targets: string }[];
   readonly observer?: TransactionObserver;
+  /**
+   * Skip the argument values the validate stage proved to be no free text (WafHints). Only
+   * meaningful on routes that validate; without hints nothing is skipped.
+   */
+  readonly schemaAware?: boolean;
 }
 
 /**
@@ -77,6 +83,12 @@ export function createWafStage(options: WafStageOptions): Stage {
         if (Array.isArray(value)) for (const v of value) tx.addRequestHeader(display, latin1(v));
         else tx.addRequestHeader(display, latin1(value));
       }
+      const hints = options.schemaAware ? hintsOf(ctx) : undefined;
+      if (hints) {
+        tx.skipValues('ARGS_GET', hints.query);
+        tx.skipValues('REQUEST_HEADERS', hints.headers);
+        tx.skipValues('REQUEST_COOKIES', hints.cookies);
+      }
       const stop = tx.processRequestHeaders();
       if (stop) return verdictOf(ctx, stop);
       // No body to wait for: phase 2 runs now, before the upstream is called. Most CRS rules
@@ -95,6 +107,9 @@ export function createWafStage(options: WafStageOptions): Stage {
         const stop = tx.appendRequestBody(ctx.requestBody);
         if (stop) return verdictOf(ctx, stop);
       }
+      const hints = options.schemaAware ? hintsOf(ctx) : undefined;
+      if (hints && hints.body.size > 0)
+        tx.skipValues('ARGS_POST', bodyArgumentNames(hints.body, tx.requestBodyProcessor));
       return verdictOf(ctx, tx.processRequestBody());
     },
     responseHead(ctx, head) {
@@ -347,6 +362,7 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
       outbound: r.anomalyThreshold?.outbound ?? g.anomalyThreshold?.outbound ?? DEFAULTS.outbound,
       removeRuleIds,
       removeTargets,
+      schemaAware: r.schemaAware ?? true,
       ...(shared.observer ? { observer: shared.observer } : {}),
     });
   },
@@ -354,3 +370,26 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
     shared.close();
   },
 };
+
+function hintsOf(ctx: RequestContext): WafHints | undefined {
+  return ctx.state.get(WAF_HINTS) as WafHints | undefined;
+}
+
+/**
+ * The validate stage's body pointers as the engine's ARGS_POST names: the JSON processor names
+ * `/a/0/b` `json.a.0.b`; the urlencoded one names a form field as sent (pointer `/name`). Other
+ * processors (multipart, XML) get no names, so everything in them is inspected.
+ */
+function bodyArgumentNames(pointers: ReadonlySet<string>, processor: string | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const pointer of pointers) {
+    // RFC 6901 §4: ~1 is '/', ~0 is '~', in that order.
+    const segments = pointer
+      .split('/')
+      .slice(1)
+      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+    if (processor === 'JSON') names.add(['json', ...segments].join('.'));
+    else if (processor === 'URLENCODED' && segments.length === 1) names.add(segments[0]!);
+  }
+  return names;
+}

@@ -76,6 +76,12 @@ export const WafRouteSchema = Type.Object(
     anomalyThreshold: Type.Optional(Thresholds),
     removeRules: Type.Optional(Type.Array(IdOrRange, { maxItems: 1000 })),
     removeTargets: Type.Optional(Type.Array(TargetExclusion, { maxItems: 1000 })),
+    schemaAware: Type.Optional(
+      Type.Boolean({
+        description:
+          'skip argument values the validate stage proved to be no free text (integers, enums, uuids...); default true, effective only on routes with validation',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -272,3 +272,31 @@ ${BASELINE_SECLANG}`,
     );
   });
 });
+
+describe('skipValues (schema hints)', () => {
+  const rules = [
+    'SecRule ARGS "@rx 7" "id:1,phase:1,pass,log,msg:\'seven\'"',
+    'SecRule &ARGS_GET:n "@eq 1" "id:2,phase:1,pass,log,msg:\'counted\'"',
+    'SecRule ARGS_NAMES "@rx n" "id:3,phase:1,pass,log,msg:\'name\'"',
+  ].join('\n');
+  function matches(uri: string, keys: string[]): string[] {
+    const logged: MatchedRule[] = [];
+    const tx = waf(rules).newTransaction({}, { onMatch: (_t, m) => logged.push(m) });
+    tx.processUri('GET', uri, 'HTTP/1.1');
+    tx.skipValues('ARGS_GET', new Set(keys));
+    tx.processRequestHeaders();
+    return logged.flatMap((m) => m.matches.map((d) => `${m.ruleId}:${d.variable}:${d.key}`));
+  }
+
+  test('a skipped value is read by no rule; counts and names still see it', () => {
+    assert.deepEqual(matches('/?n=7&free=7', []), ['1:ARGS:n', '1:ARGS:free', '2:ARGS_GET:n', '3:ARGS_NAMES:n']);
+    assert.deepEqual(matches('/?n=7&free=7', ['n']), ['1:ARGS:free', '2:ARGS_GET:n', '3:ARGS_NAMES:n']);
+  });
+
+  test('a repeated or case-varied name is inspected, and keys compare exactly', () => {
+    assert.deepEqual(matches('/?n=1&n=7', ['n']), ['1:ARGS:n', '3:ARGS_NAMES:n', '3:ARGS_NAMES:n']);
+    // `@rx n` is case-sensitive: ARGS_NAMES matches the lower-case name only.
+    assert.deepEqual(matches('/?n=1&N=7', ['n']), ['1:ARGS:N', '3:ARGS_NAMES:n']);
+    assert.deepEqual(matches('/?N=7', ['n']), ['1:ARGS:N', '2:ARGS_GET:n']);
+  });
+});

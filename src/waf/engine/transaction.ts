@@ -90,6 +90,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #removedTags = new Set<string>();
   readonly #removedMsgs = new Set<string>();
   readonly #removedTargets: RemovedTarget[] = [];
+  /** skipValues() requests, resolved to entries at the start of each phase. */
+  readonly #skipRequests: { readonly collection: string; readonly keys: ReadonlySet<string> }[] = [];
+  /** Entries no rule inspects: values a schema proved to be no free text. */
+  readonly #skipped = new Set<CollectionEntry>();
   /** value -> results of transformation-chain prefixes, indexed by prefix id (Rule.transformationIds). */
   readonly #transformCache = new Map<string, (string | undefined)[]>();
   readonly #matched: MatchedRule[] = [];
@@ -350,6 +354,42 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#observer?.onEnd?.(this);
   }
 
+  /**
+   * Keeps the values of `keys` in one collection (ARGS_GET, ARGS_POST, REQUEST_HEADERS,
+   * REQUEST_COOKIES) from every rule, through ARGS too: the caller has proved them to be no
+   * free text (an integer, an enum...; the validate stage's schema hints). A key is compared as
+   * written (header keys lower-case), and skipped only while it names exactly one entry of the
+   * collection, case-insensitively: a repeated or case-varied name may carry a value the proof
+   * did not cover, so it is inspected. Names (ARGS_NAMES...) and whole-request variables
+   * (QUERY_STRING, REQUEST_BODY) are still inspected. Requests for ARGS_POST apply once the
+   * body has been parsed.
+   */
+  skipValues(
+    collection: 'ARGS_GET' | 'ARGS_POST' | 'REQUEST_HEADERS' | 'REQUEST_COOKIES',
+    keys: ReadonlySet<string>,
+  ): void {
+    if (keys.size > 0) this.#skipRequests.push({ collection, keys });
+  }
+
+  #resolveSkips(): void {
+    for (const { collection, keys } of this.#skipRequests) {
+      const c = this.#collections.get(collection);
+      if (c === undefined || c.size === 0) continue;
+      const byLower = collection === 'REQUEST_HEADERS';
+      for (const key of keys) {
+        const same = c.getAllLower(key.toLowerCase());
+        if (same.length !== 1) continue;
+        const entry = same[0]!;
+        if (byLower ? entry.lower === key : entry.key === key) this.#skipped.add(entry);
+      }
+    }
+  }
+
+  /** The body processor chosen so far (URLENCODED, MULTIPART, JSON, XML), if any. */
+  get requestBodyProcessor(): string | undefined {
+    return this.#bodyProcessor;
+  }
+
   // ---- results ---------------------------------------------------------------------------
 
   get interruption(): Interruption | undefined {
@@ -537,6 +577,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #evaluatePhase(phase: RulePhase): void {
     const rules = this.#rules.phases.get(phase) ?? [];
+    if (this.#skipRequests.length > 0) this.#resolveSkips();
     this.#skipAfter = undefined;
     this.#skip = 0;
     for (const rule of rules) {
@@ -600,6 +641,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     // Targets are walked in place (no intermediate arrays): this loop runs for every rule and
     // every value of every request.
     const checkExclusions = rule.exclusions.length > 0 || this.#removedTargets.length > 0;
+    const skipped = this.#skipped.size > 0 ? this.#skipped : undefined;
     let matched = false;
     for (const sel of rule.targets) {
       const def = VARIABLES.get(sel.name);
@@ -622,6 +664,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
         if (checkExclusions && this.#excluded(rule, starter, sel.name, e.key, e.lower)) continue;
+        if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
         else if (this.#test(rule, starter, sel.name, e.key, e.value)) matched = true;
       }
