@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject, OAuthClientRecord, Store } from '../store/types.js';
 import { AccountError } from './accounts.js';
-import { CLIENT_SECRET_PURPOSE } from './oidc.js';
+import { CLIENT_SECRET_PURPOSE } from './forwarding.js';
 
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 const GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];

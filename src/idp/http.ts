@@ -6,7 +6,7 @@ import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/p
 import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
 import { AccountError, type Accounts } from './accounts.js';
-import { forwardedRequest } from './oidc.js';
+import { forwardedRequest } from './forwarding.js';
 import { accountPage, consentPage, loginPage, mfaPage, type Page, passwordPage } from './pages.js';
 import type { Sessions } from './sessions.js';
 import { base32, matchTotp, newRecoveryCodes, newTotpSecret, otpauthUri } from './totp.js';

@@ -1,7 +1,10 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import Provider, { errors } from 'oidc-provider';
+import { CLIENT_SECRET_PURPOSE, forwardedRequest, issuerHeaders } from './forwarding.js';
+
+export { CLIENT_SECRET_PURPOSE };
+
 import { userRoles } from '../auth/store-verifiers.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
@@ -10,7 +13,6 @@ import { rotateSigningKey } from '../store/signing.js';
 import type { JsonObject, Store } from '../store/types.js';
 
 /** Purpose of Store.keyedHash for client secrets: the secret itself is never stored. */
-export const CLIENT_SECRET_PURPOSE = 'oauth-client-secret';
 
 const MAX_BODY = 64 * 1024;
 
@@ -224,38 +226,6 @@ async function hashClientSecret(
  * Hands a request to oidc-provider as a fresh stream (the gateway may already have read the body),
  * with forwarding headers derived from the configured issuer, never from the client.
  */
-/** A copy of the request oidc-provider can read: scheme and host from the issuer, body replayable. */
-export function forwardedRequest(
-  req: IncomingMessage,
-  ctx: RequestContext,
-  issuer: URL,
-  body: Buffer,
-  headers?: Record<string, string | string[] | undefined>,
-): IncomingMessage {
-  const h = headers ?? issuerHeaders(req, issuer);
-  if (body.length > 0) h['content-length'] = String(body.length);
-  return Object.assign(Readable.from(body.length > 0 ? [body] : []), {
-    method: req.method,
-    url: req.url?.startsWith('/') ? req.url : ctx.rawTarget,
-    headers: h,
-    httpVersion: '1.1',
-    httpVersionMajor: 1,
-    httpVersionMinor: 1,
-    socket: req.socket,
-    connection: req.socket,
-  }) as unknown as IncomingMessage;
-}
-
-function issuerHeaders(req: IncomingMessage, issuer: URL): Record<string, string | string[] | undefined> {
-  const headers: Record<string, string | string[] | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers))
-    if (!k.startsWith(':') && !k.startsWith('x-forwarded-')) headers[k] = v;
-  headers.host = issuer.host;
-  headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
-  headers['x-forwarded-host'] = issuer.host;
-  return headers;
-}
-
 /**
  * Hands a request to oidc-provider as a fresh stream (the gateway may already have read the body),
  * with forwarding headers derived from the configured issuer, never from the client.

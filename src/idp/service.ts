@@ -7,7 +7,6 @@ import type { Store } from '../store/types.js';
 import { Accounts } from './accounts.js';
 import { createIdpHandler } from './http.js';
 import { builtinIssuer, StoreKeySource } from './issuer.js';
-import { createOidcHandler, createOidcProvider } from './oidc.js';
 import { type IdentityProviderConfig, IdentityProviderSchema } from './schema.js';
 import { Sessions } from './sessions.js';
 
@@ -81,6 +80,8 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
       idleTimeoutMs: (config.session?.idleTimeoutSec ?? 1800) * 1000,
       absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
     });
+    // oidc-provider is large and loads only when the identity provider is configured.
+    const { createOidcHandler, createOidcProvider } = await import('./oidc.js');
     const build = async () => {
       const provider = await createOidcProvider({
         store,
