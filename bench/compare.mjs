@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '..', 'shared');
-const { WORKLOADS, JWT_SECRET, UPSTREAM_BODY, luaScript } = await import(join(shared, 'bench', 'workloads.mjs'));
+const { JWT_SECRET, UPSTREAM_BODY, luaScript } = await import(join(shared, 'bench', 'workloads.mjs'));
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -61,19 +61,23 @@ const configFile = (name) => {
 };
 const gateways = configs.map((name, i) => {
   const port = 18150 + i;
-  const child = spawn('taskset', ['-c', gwCpu, process.execPath, join(root, 'dist/cli/main.js'), 'start', '--config', configFile(name)], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      UPSTREAM: `http://127.0.0.1:${upstreamPort}`,
-      CRS_DIR: process.env.CRS_DIR ?? join(shared, 'crs'),
-      JWT_SECRET,
-      PORTCULLIS_DATA_DIR: join(run, `data-${name}`),
-      RATE_LIMIT_PER_MINUTE: '100000000',
+  const child = spawn(
+    'taskset',
+    ['-c', gwCpu, process.execPath, join(root, 'dist/cli/main.js'), 'start', '--config', configFile(name)],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        UPSTREAM: `http://127.0.0.1:${upstreamPort}`,
+        CRS_DIR: process.env.CRS_DIR ?? join(shared, 'crs'),
+        JWT_SECRET,
+        PORTCULLIS_DATA_DIR: join(run, `data-${name}`),
+        RATE_LIMIT_PER_MINUTE: '100000000',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
+  );
   children.push(child);
   return { name, port, pid: child.pid };
 });
@@ -104,7 +108,11 @@ for (const g of gateways) if (!(await waitFor(g.port))) throw new Error(`${g.nam
 // CPU time of the gateway's process tree (the taskset child and its node process).
 function cpuTicks(pid) {
   let total = 0;
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString().trim().split(/\s+/).filter(Boolean);
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)])
+    .stdout.toString()
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   for (const p of [String(pid), ...out]) {
     try {
       const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -116,8 +124,23 @@ function cpuTicks(pid) {
 const HZ = 100;
 
 function wrk(port, workload, seconds) {
-  const r = spawnSync('taskset', ['-c', loadCpu, 'wrk', '-t1', '-c32', `-d${seconds}s`, '--timeout', '5s', '-s', join(run, `${workload}.lua`), `http://127.0.0.1:${port}`]);
-  const line = r.stdout.toString().split('\n').find((l) => l.startsWith('BENCHJSON '));
+  const r = spawnSync('taskset', [
+    '-c',
+    loadCpu,
+    'wrk',
+    '-t1',
+    '-c32',
+    `-d${seconds}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    join(run, `${workload}.lua`),
+    `http://127.0.0.1:${port}`,
+  ]);
+  const line = r.stdout
+    .toString()
+    .split('\n')
+    .find((l) => l.startsWith('BENCHJSON '));
   return line ? JSON.parse(line.slice(10)) : undefined;
 }
 
@@ -145,7 +168,8 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
-let table = '| config | workload | req/s (median) | × proxy | gw CPU µs/req | p99 ms | non-2xx |\n|---|---|---:|---:|---:|---:|---:|\n';
+let table =
+  '| config | workload | req/s (median) | × proxy | gw CPU µs/req | p99 ms | non-2xx |\n|---|---|---:|---:|---:|---:|---:|\n';
 for (const w of workloads) {
   const base = median((results.get(`proxy|${w}`) ?? []).map((r) => r.rps));
   for (const g of gateways) {
@@ -171,6 +195,8 @@ console.log(section);
 const file = join(root, 'BENCHMARKS.md');
 let current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
 const marker = /## Portcullis configurations side by side[\s\S]*?(?=\n## |$)/;
-current = marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`;
+current = marker.test(current)
+  ? current.replace(marker, section.trimEnd() + '\n')
+  : `${current.trimEnd()}\n\n${section}`;
 writeFileSync(file, current);
 process.exit(0);

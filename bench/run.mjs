@@ -6,8 +6,8 @@
 // BENCHMARKS.md (table, command, date, machine). Peers run in the same invocation, so compare
 // ratios (x node-raw, x nginx), not absolute numbers across runs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +21,8 @@ const take = (name, fallback) => {
   return value;
 };
 const scenario = take('--scenario', 'proxy');
-const quick = args.includes('--quick') ? (args.splice(args.indexOf('--quick'), 1), true) : false;
+const quick = args.includes('--quick');
+if (quick) args.splice(args.indexOf('--quick'), 1);
 
 const SCENARIOS = {
   proxy: { config: 'examples/proxy.yaml', peers: 'direct,nginx,node-raw,fastify' },
@@ -79,9 +80,12 @@ npm run bench -- --scenario ${scenario}${quick ? ' --quick' : ''}${args.length ?
 ${report}
 `;
 const file = join(root, 'BENCHMARKS.md');
-const header = '# Benchmarks\n\nProduced by `npm run bench` (bench/run.mjs over ../shared/bench/run.sh). Each scenario section is\nreplaced by its latest run; ratios inside one section come from one run.\n\n';
+const header =
+  '# Benchmarks\n\nProduced by `npm run bench` (bench/run.mjs over ../shared/bench/run.sh). Each scenario section is\nreplaced by its latest run; ratios inside one section come from one run.\n\n';
 let current = existsSync(file) ? readFileSync(file, 'utf8') : header;
 const marker = new RegExp(`## Scenario \`${scenario}\`[\\s\\S]*?(?=\\n## Scenario |$)`);
-current = marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`;
+current = marker.test(current)
+  ? current.replace(marker, section.trimEnd() + '\n')
+  : `${current.trimEnd()}\n\n${section}`;
 writeFileSync(file, current);
 console.log(`BENCHMARKS.md updated (${scenario}); raw data in ${json}`);

@@ -237,7 +237,9 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         port: socket.remotePort ?? 0,
         tls,
         protocol: req.httpVersion === '2.0' ? 'h2' : req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
-        ...(tls && (socket as TLSSocket).authorized ? { certificate: (socket as TLSSocket).getPeerCertificate(true) } : {}),
+        ...(tls && (socket as TLSSocket).authorized
+          ? { certificate: (socket as TLSSocket).getPeerCertificate(true) }
+          : {}),
       };
       const upstreamHeaders = forwardHeaders(headers, r, {
         clientIp,
