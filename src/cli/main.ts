@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import type { CliIO, Command } from './command.js';
-import { STAGE_COMMANDS } from './commands/index.js';
+import type { CliIO } from './command.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 
 const HELP_FLAGS = new Set(['--help', '-h', 'help']);
 
-export function usage(commands: readonly Command[]): string {
+export function usage(commands: readonly CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return `Usage: portcullis [--config PATH] <command> [options]
 
@@ -21,7 +21,7 @@ Run \`portcullis <command> --help\` for a command's options.
 export async function main(
   argv: readonly string[],
   io: CliIO,
-  commands: readonly Command[] = STAGE_COMMANDS,
+  commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
   // A global --config may come before the command name.
   const args = [...argv];
@@ -37,11 +37,12 @@ export async function main(
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') return main(['version'], io, commands);
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`portcullis: unknown command "${name}". Run \`portcullis --help\` for the list.\n`);
     return 2;
   }
+  const command = await entry.load();
   if (args.some((a) => a === '--help' || a === '-h')) {
     io.stdout(`${command.help}\n`);
     return 0;

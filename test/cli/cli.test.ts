@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { CliIO } from '../../src/cli/command.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
 import { main } from '../../src/cli/main.js';
 
 function io(cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -21,6 +22,15 @@ describe('portcullis CLI', () => {
     const h = io(tmpdir());
     assert.equal(await main(['check', '--help'], h.io), 0);
     assert.match(h.out(), /Usage: portcullis check/);
+  });
+
+  test('the lazy command list agrees with every command module', async () => {
+    for (const entry of COMMANDS) {
+      const command = await entry.load();
+      assert.equal(command.name, entry.name);
+      assert.equal(command.summary, entry.summary, `summary of ${entry.name}`);
+      assert.ok(command.help.length > 0);
+    }
   });
 
   test('an unknown command is one plain sentence and exit 2', async () => {
