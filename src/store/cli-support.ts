@@ -35,7 +35,7 @@ export function flag(argv: readonly string[], name: string): string | undefined 
   return undefined;
 }
 
-const VALUE_FLAGS = new Set([
+export const VALUE_FLAGS: ReadonlySet<string> = new Set([
   '--db',
   '--url',
   '--ca',
@@ -59,12 +59,15 @@ const VALUE_FLAGS = new Set([
   '--publish-retired-for',
 ]);
 
-/** Positional arguments (sub-command first), skipping flags and their values. */
-export function positionals(argv: readonly string[]): string[] {
+/**
+ * Positional arguments (sub-command first), skipping flags and their values. `valueFlags` are the
+ * flags that take a value (the store's by default; commands with more pass a superset).
+ */
+export function positionals(argv: readonly string[], valueFlags: ReadonlySet<string> = VALUE_FLAGS): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (VALUE_FLAGS.has(arg)) {
+    if (valueFlags.has(arg)) {
       i++;
       continue;
     }

@@ -3,20 +3,9 @@ import type { CliIO } from '../../cli/command.js';
 import * as support from '../../store/cli-support.js';
 import type { Store } from '../../store/types.js';
 
-/** Flags of the user/role/client commands that take a value (besides the store's). */
-const VALUE_FLAGS = new Set([
-  '--db',
-  '--url',
-  '--ca',
-  '--server-name',
-  '--master-key-file',
-  '--master-key-env',
-  '--config',
-  '-c',
-  '--data-dir',
-  '--password-file',
-  '--owner-user',
-  '--owner-password-file',
+/** Flags of the user/role/client commands that take a value, besides the store's. */
+const VALUE_FLAGS: ReadonlySet<string> = new Set([
+  ...support.VALUE_FLAGS,
   '--roles',
   '--groups',
   '--email',
@@ -30,16 +19,7 @@ const VALUE_FLAGS = new Set([
 ]);
 
 export function positionals(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (VALUE_FLAGS.has(arg)) {
-      i++;
-      continue;
-    }
-    if (!arg.startsWith('-')) out.push(arg);
-  }
-  return out;
+  return support.positionals(argv, VALUE_FLAGS);
 }
 
 /** A comma-separated flag as a list; undefined when the flag is absent. */
