@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import type { CliIO } from '../cli/command.js';
 import type { MasterKeyConfig, StoreConfig } from './config.js';
 import { StoreError } from './errors.js';
+import type { Store } from './types.js';
 
 /** Shared by `portcullis db|keys|audit`: which database, from flags or from the config file. */
 export interface StoreTarget {
@@ -216,5 +217,31 @@ export async function reportErrors(command: string, io: CliIO, run: () => Promis
     }
     io.stderr(`portcullis ${command}: ${(error as Error).message ?? String(error)}\n`);
     return 1;
+  }
+}
+
+/**
+ * Opens the store a CLI command targets (--config / --db / --url), runs `run` with it and closes
+ * it whatever happens. `migrations: 'check'` refuses a database whose schema is not current
+ * instead of migrating it.
+ */
+export async function withStore(
+  argv: readonly string[],
+  io: CliIO,
+  run: (store: Store) => Promise<number>,
+  options: ResolveOptions & { readonly migrations?: 'check' } = {},
+): Promise<number> {
+  const target = await resolveTarget(argv, io, options.existing ? { existing: true } : {});
+  const { openStore } = await import('./store.js');
+  const store = await openStore(target.config, {
+    ...target,
+    logger: cliLogger(io),
+    env: io.env,
+    ...(options.migrations ? { migrations: options.migrations } : {}),
+  });
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
   }
 }

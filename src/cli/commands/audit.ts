@@ -45,43 +45,38 @@ export const auditCommand: Command = {
       ] as const) {
         if (value !== undefined && !/^\d+$/.test(value)) throw new support.UsageError(`${name} must be a whole number`);
       }
-      const target = await support.resolveTarget(argv, io, { existing: true });
-      const { openStore } = await import('../../store/store.js');
-      const store = await openStore(target.config, {
-        ...target,
-        logger: support.cliLogger(io),
-        env: io.env,
-        migrations: 'check',
-      });
-      try {
-        if (sub === 'verify') {
-          const result = await store.audit.verify(anchor);
-          if (result.ok) {
-            const head = result.count === 0 ? 'empty' : `${result.count}:${result.lastHash}`;
-            io.stdout(`audit log intact: ${result.count} records; head ${head}\n`);
-            return 0;
+      return support.withStore(
+        argv,
+        io,
+        async (store) => {
+          if (sub === 'verify') {
+            const result = await store.audit.verify(anchor);
+            if (result.ok) {
+              const head = result.count === 0 ? 'empty' : `${result.count}:${result.lastHash}`;
+              io.stdout(`audit log intact: ${result.count} records; head ${head}\n`);
+              return 0;
+            }
+            io.stderr(`audit log TAMPERED (${result.problem}): ${result.message}\n`);
+            return 1;
           }
-          io.stderr(`audit log TAMPERED (${result.problem}): ${result.message}\n`);
-          return 1;
-        }
-        const type = support.flag(argv, '--type');
-        const records = await store.audit.list({
-          ...(limitText ? { limit: Number(limitText) } : {}),
-          ...(afterText ? { afterSeq: Number(afterText) } : {}),
-          ...(type ? { type } : {}),
-        });
-        for (const r of records) {
-          // JSON.stringify escapes CR/LF and control characters: one record, one line (ASVS 16.4.1).
-          io.stdout(
-            argv.includes('--json')
-              ? `${JSON.stringify(r)}\n`
-              : `${r.seq}\t${new Date(r.at).toISOString()}\t${r.type}\tactor=${JSON.stringify(r.actor)}\tsubject=${JSON.stringify(r.subject)}\tip=${JSON.stringify(r.ip)}\t${JSON.stringify(r.details)}\n`,
-          );
-        }
-        return 0;
-      } finally {
-        await store.close();
-      }
+          const type = support.flag(argv, '--type');
+          const records = await store.audit.list({
+            ...(limitText ? { limit: Number(limitText) } : {}),
+            ...(afterText ? { afterSeq: Number(afterText) } : {}),
+            ...(type ? { type } : {}),
+          });
+          for (const r of records) {
+            // JSON.stringify escapes CR/LF and control characters: one record, one line (ASVS 16.4.1).
+            io.stdout(
+              argv.includes('--json')
+                ? `${JSON.stringify(r)}\n`
+                : `${r.seq}\t${new Date(r.at).toISOString()}\t${r.type}\tactor=${JSON.stringify(r.actor)}\tsubject=${JSON.stringify(r.subject)}\tip=${JSON.stringify(r.ip)}\t${JSON.stringify(r.details)}\n`,
+            );
+          }
+          return 0;
+        },
+        { existing: true, migrations: 'check' },
+      );
     });
   },
 };

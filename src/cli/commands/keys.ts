@@ -97,40 +97,35 @@ export const keysCommand: Command = {
             throw new support.UsageError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
           }
           const publishFor = parseDuration(support.flag(argv, '--publish-retired-for') ?? '24h');
-          const target = await support.resolveTarget(argv, io, { existing: true });
-          const { openStore } = await import('../../store/store.js');
-          const store = await openStore(target.config, {
-            ...target,
-            logger: support.cliLogger(io),
-            env: io.env,
-            migrations: 'check',
-          });
-          try {
-            if (sub === 'rotate') {
-              const result = await rotateSigningKey(store, alg as (typeof SIGNING_ALGS)[number], publishFor);
-              await store.audit.append({
-                type: 'keys.signing.rotate',
-                actor: 'cli',
-                subject: result.created.kid,
-                details: { alg, retired: result.retired },
-              });
-              io.stdout(
-                `new signing key ${result.created.kid} (${alg})` +
-                  (result.retired.length
-                    ? `; retired ${result.retired.join(', ')}, published ${support.flag(argv, '--publish-retired-for') ?? '24h'} more\n`
-                    : '\n'),
-              );
+          return support.withStore(
+            argv,
+            io,
+            async (store) => {
+              if (sub === 'rotate') {
+                const result = await rotateSigningKey(store, alg as (typeof SIGNING_ALGS)[number], publishFor);
+                await store.audit.append({
+                  type: 'keys.signing.rotate',
+                  actor: 'cli',
+                  subject: result.created.kid,
+                  details: { alg, retired: result.retired },
+                });
+                io.stdout(
+                  `new signing key ${result.created.kid} (${alg})` +
+                    (result.retired.length
+                      ? `; retired ${result.retired.join(', ')}, published ${support.flag(argv, '--publish-retired-for') ?? '24h'} more\n`
+                      : '\n'),
+                );
+                return 0;
+              }
+              const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
+              io.stdout('kid\talg\tcreated\tretired\tpublished until\n');
+              for (const k of await store.signingKeys.list({ includeExpired: true })) {
+                io.stdout(`${k.kid}\t${k.alg}\t${iso(k.createdAt)}\t${iso(k.retiredAt)}\t${iso(k.notAfter)}\n`);
+              }
               return 0;
-            }
-            const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
-            io.stdout('kid\talg\tcreated\tretired\tpublished until\n');
-            for (const k of await store.signingKeys.list({ includeExpired: true })) {
-              io.stdout(`${k.kid}\t${k.alg}\t${iso(k.createdAt)}\t${iso(k.retiredAt)}\t${iso(k.notAfter)}\n`);
-            }
-            return 0;
-          } finally {
-            await store.close();
-          }
+            },
+            { existing: true, migrations: 'check' },
+          );
         }
         case undefined:
           throw new support.UsageError('give a sub-command: rotate, list, generate-master or rotate-master');

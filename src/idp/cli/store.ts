@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CliIO } from '../../cli/command.js';
 import * as support from '../../store/cli-support.js';
-import type { Store } from '../../store/types.js';
 
 /** Flags of the user/role/client commands that take a value, besides the store's. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([
@@ -42,16 +40,8 @@ export function repeatedFlag(argv: readonly string[], name: string): string[] {
   return out;
 }
 
-export async function withStore(argv: readonly string[], io: CliIO, run: (store: Store) => Promise<number>) {
-  const target = await support.resolveTarget(argv, io);
-  const { openStore } = await import('../../store/store.js');
-  const store = await openStore(target.config, { ...target, logger: support.cliLogger(io), env: io.env });
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
+// The identity-provider commands open their store like every other store command.
+export { withStore } from '../../store/cli-support.js';
 
 /**
  * A one-time password: 20 characters from a 56-symbol alphabet without look-alikes (~116 bits),
