@@ -6,7 +6,13 @@ import type { GatewayTokenSigner } from '../../src/auth/upstream-token.js';
 import { ConfigErrors } from '../../src/config/errors.js';
 import { AUTH_SHARED_KEYS } from '../../src/stages/authn/shared-keys.js';
 import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
-import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
+import {
+  gatewayYaml,
+  startTestGateway,
+  startUpstream,
+  type TestGateway,
+  type TestUpstream,
+} from '../helpers/gateway.js';
 
 const registered = ['authenticate', 'authorize'].every((n) => STAGE_DEFINITIONS.some((d) => d.name === n));
 // These stages are part of the product: their absence is a failure, never a skip.
@@ -16,19 +22,9 @@ const SECRET = 'g'.repeat(48);
 const ISS = 'https://auth.example.com/';
 
 function yaml(upstream: string, routes: string): string {
-  return `dataDir: ./data
-listeners:
-  - protocol: http
-    host: 127.0.0.1
-    port: 0
-admin:
-  enabled: false
-log:
-  access: false
-upstreams:
-  app:
-    targets: ["${upstream}"]
-authentication:
+  return gatewayYaml(
+    upstream,
+    `authentication:
   realm: api
   issuers:
     main:
@@ -40,7 +36,8 @@ authorization:
   roles:
     reader: { permissions: [orders:read] }
 routes:
-${routes}`;
+${routes}`,
+  );
 }
 
 const ROUTES = `  - name: public

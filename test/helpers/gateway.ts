@@ -100,9 +100,13 @@ export async function startTestGateway(
   };
 }
 
-/** A minimal config: plain HTTP on an ephemeral port, one public route to the upstream. */
-export function proxyYaml(upstream: string, extra = ''): string {
-  return `dataDir: ./data
+/**
+ * The part every socket test's config shares: a data directory, plain HTTP on an ephemeral
+ * 127.0.0.1 port, no admin listener, no access log, and one upstream named `app`. `rest` is the
+ * YAML that follows (authentication, routes, ...).
+ */
+export function gatewayYaml(upstream: string, rest: string, dataDir = './data'): string {
+  return `dataDir: ${dataDir}
 listeners:
   - protocol: http
     host: 127.0.0.1
@@ -114,10 +118,18 @@ log:
 upstreams:
   app:
     targets: ["${upstream}"]
-routes:
+${rest}`;
+}
+
+/** A minimal config: plain HTTP on an ephemeral port, one public route to the upstream. */
+export function proxyYaml(upstream: string, extra = ''): string {
+  return gatewayYaml(
+    upstream,
+    `routes:
   - name: all
     match: { path: "/*" }
     upstream: app
     public: true
-${extra}`;
+${extra}`,
+  );
 }

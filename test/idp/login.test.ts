@@ -7,25 +7,21 @@ import pino from 'pino';
 import { Accounts } from '../../src/idp/accounts.js';
 import { hotp, totpStep } from '../../src/idp/totp.js';
 import { openStore } from '../../src/store/store.js';
-import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
+import {
+  gatewayYaml,
+  startTestGateway,
+  startUpstream,
+  type TestGateway,
+  type TestUpstream,
+} from '../helpers/gateway.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const FRESH_PASSWORD = 'a brand new passphrase here';
 
 function yaml(dataDir: string, upstream: string): string {
-  return `dataDir: ${dataDir}
-listeners:
-  - protocol: http
-    host: 127.0.0.1
-    port: 0
-admin:
-  enabled: false
-log:
-  access: false
-upstreams:
-  app:
-    targets: ["${upstream}"]
-rateLimit:
+  return gatewayYaml(
+    upstream,
+    `rateLimit:
   login: { accountFreeAttempts: 4, ipFreeAttempts: 100, baseDelay: 30s }
 identityProvider:
   issuer: https://localhost:8443
@@ -44,7 +40,9 @@ routes:
     upstream: app
     auth: { accept: [session, basic] }
     allow: { roles: [admin] }
-`;
+`,
+    dataDir,
+  );
 }
 
 function cookieOf(res: Response): string {

@@ -10,26 +10,22 @@ import { Accounts } from '../../src/idp/accounts.js';
 import { addClient } from '../../src/idp/clients.js';
 import { rotateSigningKeys } from '../../src/idp/keys.js';
 import { openStore } from '../../src/store/store.js';
-import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
+import {
+  gatewayYaml,
+  startTestGateway,
+  startUpstream,
+  type TestGateway,
+  type TestUpstream,
+} from '../helpers/gateway.js';
 
 const ISSUER = 'https://localhost:8443';
 const REDIRECT = 'https://app.example/cb';
 const PASSWORD = 'violet tractor umbrella';
 
 function yaml(dataDir: string, upstream: string): string {
-  return `dataDir: ${dataDir}
-listeners:
-  - protocol: http
-    host: 127.0.0.1
-    port: 0
-admin:
-  enabled: false
-log:
-  access: false
-upstreams:
-  app:
-    targets: ["${upstream}"]
-identityProvider:
+  return gatewayYaml(
+    upstream,
+    `identityProvider:
   issuer: ${ISSUER}
   keyRefreshSec: 1
 routes:
@@ -49,7 +45,9 @@ routes:
     match: { path: /api, methods: [GET] }
     upstream: app
     auth: { accept: [jwt] }
-`;
+`,
+    dataDir,
+  );
 }
 
 /** A cookie jar that ignores paths: enough for one origin. */

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { Accounts } from '../../src/idp/accounts.js';
 import { openStore } from '../../src/store/store.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayYaml, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
 before(async () => {
@@ -15,19 +15,10 @@ before(async () => {
   await new Accounts(store).createUser({ username: 'known', password: 'quartz lantern harbour' });
   await store.close();
   // Throttle and lockout out of the way: this measures the answer itself, not the back-off.
-  gw = await startTestGateway(`dataDir: ${dataDir}
-listeners:
-  - protocol: http
-    host: 127.0.0.1
-    port: 0
-admin:
-  enabled: false
-log:
-  access: false
-upstreams:
-  app:
-    targets: ["http://127.0.0.1:9"]
-rateLimit:
+  gw = await startTestGateway(
+    gatewayYaml(
+      'http://127.0.0.1:9',
+      `rateLimit:
   login: { accountFreeAttempts: 100000, ipFreeAttempts: 100000 }
 identityProvider:
   issuer: https://localhost:8443
@@ -37,7 +28,10 @@ routes:
     match: { path: "/auth/*", methods: [GET, POST] }
     upstream: internal:idp
     public: true
-`);
+`,
+      dataDir,
+    ),
+  );
 });
 after(() => gw?.close());
 
