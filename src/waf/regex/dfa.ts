@@ -1,10 +1,10 @@
 import type { ByteSet } from './byte-set.js';
-import type { AssertKind, Node } from './parse.js';
+import { type AssertKind, type Node, singleByteSet } from './parse.js';
 
 /**
  * A lazily built DFA that answers "does the pattern match anywhere in the input?" in one pass,
  * with a constant amount of work per byte once its states are cached — the ReDoS-proof path for
- * every pattern without lookarounds or back-references.
+ * every pattern without back-references or lookarounds (except a lookahead of one byte, `(?!\s)`).
  *
  * Construction: Thompson's NFA over byte sets (K. Thompson, "Regular expression search algorithm",
  * CACM 11(6), 1968), simulated as a DFA whose states are created on first use, as RE2 does
@@ -25,6 +25,8 @@ enum Op {
   Split = 1,
   Assert = 2,
   Match = 3,
+  /** A lookahead of one byte, `(?=S)` or `(?!S)`: decided by the next byte, like `\b`. */
+  Peek = 4,
 }
 
 interface NfaState {
@@ -33,6 +35,8 @@ interface NfaState {
   next: number;
   out?: number[];
   kind?: AssertKind;
+  /** Peek: whether the next byte must be outside `set` (or the input end there). */
+  negate?: boolean;
 }
 
 /** Class of the byte before the current position. */
@@ -103,7 +107,11 @@ class NfaBuilder {
         for (let k = 0; k < node.min; k++) tail = this.compile(node.body, tail);
         return tail;
       }
-      case 'look':
+      case 'look': {
+        const set = node.behind ? null : singleByteSet(node.body);
+        if (set === null) throw new Unsupported();
+        return this.push({ op: Op.Peek, set: toTable(set), negate: node.negate, next });
+      }
       case 'backref':
         throw new Unsupported();
     }
@@ -159,7 +167,8 @@ export class LazyDfa {
     let anchored = true;
     for (const prev of [Prev.Word, Prev.Newline, Prev.Other]) {
       for (const next of [END, 0x61, 0x0a, 0x20]) {
-        const c = this.#closure([], prev, next, false);
+        // One-byte lookaheads pass whatever the next byte: these four probe only the assertions.
+        const c = this.#closure([], prev, next, false, true);
         if (c.match || c.bytes.length > 0) anchored = false;
       }
     }
@@ -245,6 +254,7 @@ export class LazyDfa {
     prev: Prev,
     next: number,
     finalNewline: boolean,
+    anyPeek = false,
   ): { bytes: number[]; match: boolean } {
     this.#generation++;
     if (this.#generation === 0xffffffff) {
@@ -274,6 +284,11 @@ export class LazyDfa {
         case Op.Assert:
           if (holds(st.kind as AssertKind, prev, next, finalNewline)) stack.push(st.next);
           break;
+        case Op.Peek: {
+          const inSet = next !== END && (st.set as Uint8Array)[next] === 1;
+          if (anyPeek || inSet !== st.negate) stack.push(st.next);
+          break;
+        }
       }
       if (match) break;
     }

@@ -67,6 +67,17 @@ const POSIX: Readonly<Record<string, ByteSet>> = {
   xdigit: ByteSet.range(0x30, 0x39).addRange(0x41, 0x46).addRange(0x61, 0x66),
 };
 
+/** The byte set of an item that always matches exactly one byte (a set, or a group around one). */
+export function singleByteSet(node: Node): ByteSet | null {
+  if (node.type === 'set') return node.set;
+  if (node.type === 'group') return singleByteSet(node.body);
+  return null;
+}
+
+function hasCapturingGroup(node: Node): boolean {
+  return node.type === 'group' && (node.capture || hasCapturingGroup(node.body));
+}
+
 export class RegexSyntaxError extends Error {
   override readonly name = 'RegexSyntaxError';
 }
@@ -166,14 +177,48 @@ class Parser {
     } else return atom;
     this.#pos++;
     let greedy = true;
+    let possessive = false;
     if (this.#eat('?')) greedy = false;
-    else if (this.#peek() === '+') this.#fail('possessive quantifiers are not supported (not RE2-compatible)');
+    else if (this.#eat('+')) possessive = true;
     if (flags.x) this.#skipExtended();
     if (atom.type === 'assert' || atom.type === 'look') {
       // A quantified assertion: repeating a zero-width test changes nothing unless it may be skipped.
       return min === 0 ? { type: 'seq', items: [] } : atom;
     }
-    return { type: 'repeat', min, max, greedy, body: atom };
+    return possessive ? this.#possessive(atom, min, max) : { type: 'repeat', min, max, greedy, body: atom };
+  }
+
+  /**
+   * PCRE possessive quantifiers (`*+ ++ ?+ {n,m}+`) take as many repetitions as they can and never
+   * give any back. For an item that matches exactly one byte from a set S (`\s*+`, `[a-z]++`, the
+   * only form in Debian's CRS 3.3), that is exactly expressible without atomic groups:
+   *
+   *   S{n,}+   = S{n,}(?!S)            the run of S is taken whole
+   *   S{n,m}+  = S{m}|S{n,m-1}(?!S)    m bytes when at least m are there, else the whole run
+   *   S{n}+    = S{n}
+   *
+   * so a possessive pattern matches the same strings as in PCRE, and the one-byte lookahead keeps it
+   * on the DFA (linear time). Over longer items possessiveness depends on backtracking into the
+   * item, which neither a DFA nor a JavaScript regex without atomic groups can express: refused.
+   */
+  #possessive(atom: Node, min: number, max: number): Node {
+    const set = singleByteSet(atom);
+    if (set === null) this.#fail('possessive quantifiers are only supported on a single character or class');
+    const notBefore: Node = { type: 'look', behind: false, negate: true, body: { type: 'set', set } };
+    const repeat = (lo: number, hi: number): Node => ({ type: 'repeat', min: lo, max: hi, greedy: true, body: atom });
+    if (min === max) return repeat(min, max);
+    if (max === Number.POSITIVE_INFINITY) return { type: 'seq', items: [repeat(min, max), notBefore] };
+    // The item appears in both alternatives: a capturing group there would be numbered twice.
+    if (atom.type === 'group' && hasCapturingGroup(atom))
+      this.#fail('a bounded possessive quantifier on a capturing group is not supported');
+    return {
+      type: 'group',
+      capture: false,
+      body: {
+        type: 'alt',
+        alternatives: [repeat(max, max), { type: 'seq', items: [repeat(min, max - 1), notBefore] }],
+      },
+    };
   }
 
   #atom(flags: Flags): Node | null {

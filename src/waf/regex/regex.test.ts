@@ -98,9 +98,80 @@ describe('PCRE byte-mode semantics', () => {
   });
 
   test('unsupported constructs fail with a plain message', () => {
-    for (const p of ['a++', '(?>a)', '(?|a)', '(?R)', '\\p{L}', '(a', 'a)', '[a', '*a', 'a{3,2}', '[z-a]', '(?U)a']) {
+    for (const p of [
+      '(?:ab)++',
+      '(?>a)',
+      '(?|a)',
+      '(?R)',
+      '\\p{L}',
+      '(a',
+      'a)',
+      '[a',
+      '*a',
+      'a{3,2}',
+      '[z-a]',
+      '(?U)a',
+    ]) {
       assert.throws(() => compileSeclangRegex(p), RegexSyntaxError, p);
     }
+  });
+});
+
+describe('possessive quantifiers', () => {
+  test('take the whole run of a one-byte item and never give it back', () => {
+    assert.equal(matches('^a\\s*+\\s', 'a   '), false);
+    assert.equal(matches('^a\\s*\\s', 'a   '), true);
+    assert.equal(matches('^a\\s*+;', 'a  ;'), true);
+    assert.equal(matches('^x[ab]++b', 'xabab'), false);
+    assert.equal(matches('^x[ab]++c', 'xababc'), true);
+    assert.equal(matches('^a?+a$', 'a'), false);
+    assert.equal(matches('^a?+a$', 'aa'), true);
+    assert.equal(matches('^a{1,3}+a$', 'aaa'), false);
+    assert.equal(matches('^a{1,3}+a$', 'aaaa'), true);
+    assert.equal(matches('^a{2}+$', 'aa'), true);
+    assert.equal(matches('^(?:\\d)*+1', '1231'), false);
+  });
+
+  test('Debian CRS 3.3 rule 920600: a trailing space after charset= is not a value', () => {
+    const accept = compileSeclangRegex('^[a-z]+/[a-z]+(?:\\s*+;\\s*+charset\\s*+=\\s*+[^(),/:;<=>?]+)?$');
+    assert.equal(accept.test('text/html; charset=utf-8'), true);
+    assert.equal(accept.test('text/html; charset= '), false);
+    assert.equal(accept.dfa, true);
+  });
+
+  test('keep capture numbering; refuse what cannot be expressed exactly', () => {
+    const m = compileSeclangRegex('(\\s)*+(x)').exec('a  x');
+    assert.deepEqual([m?.[1], m?.[2]], [' ', 'x']);
+    for (const p of ['(?:ab)*+', 'a(bc)++', '(a){1,3}+'])
+      assert.throws(() => compileSeclangRegex(p), RegexSyntaxError, p);
+  });
+
+  test('agree with an atomic-group reference on the DFA and on V8 (property)', () => {
+    // `(?=(X))\k` is an atomic group in JavaScript: the lookahead takes X's greedy match and
+    // the back-reference consumes exactly it, with no way back in. Possessive X+ is (?>X).
+    const item = fc.constantFrom('a', '[ab]', '\\s', '(?:b)');
+    const quant = fc.constantFrom(
+      ['*', '{0,}'],
+      ['+', '{1,}'],
+      ['?', '{0,1}'],
+      ['{2}', '{2}'],
+      ['{1,3}', '{1,3}'],
+      ['{0,2}', '{0,2}'],
+    );
+    const tail = fc.constantFrom('', 'a', 'b', ' ', '$', 'ab', '[ a]');
+    const input = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'c'), maxLength: 10 });
+    fc.assert(
+      fc.property(fc.boolean(), item, quant, tail, input, (anchored, x, [q, counted], t, s) => {
+        const head = anchored ? '^' : '';
+        const pattern = `${head}c?${x}${q}+${t}`;
+        const reference = new RegExp(`${head}c?(?=(${x}${counted}))\\1${t === '$' ? '(?:\\n?$)' : t}`);
+        const r = compileSeclangRegex(pattern);
+        assert.equal(r.test(s), reference.test(s), `${pattern} on ${JSON.stringify(s)}`);
+        assert.equal(r.test(s.padEnd(200, 'c')), reference.test(s.padEnd(200, 'c')), `${pattern} (long)`);
+        assert.equal(r.exec(s)?.[0], reference.exec(s)?.[0], `${pattern} exec`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
