@@ -105,8 +105,10 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // RFC 7662 §4 / RFC 7009 §2.1: a client learns about, and revokes, only the tokens issued to
+      // it. Another client's token is answered as inactive / silently left alone (no oracle).
+      introspection: { enabled: true, allowedPolicy: ownTokenOnly },
+      revocation: { enabled: true, allowedPolicy: ownTokenOnly },
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -246,4 +248,13 @@ export function createOidcHandler(provider: Provider, store: Store, issuer: stri
       }
     });
   };
+}
+
+/** Introspection and revocation policy: the calling client must be the one the token was issued to. */
+async function ownTokenOnly(
+  _ctx: unknown,
+  client: { clientId: string },
+  token: { clientId?: string },
+): Promise<boolean> {
+  return token.clientId === client.clientId;
 }

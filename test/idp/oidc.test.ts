@@ -315,6 +315,21 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
       active: boolean;
     };
     assert.equal(active.active, true);
+    // Another confidential client learns nothing about the token and cannot revoke it.
+    const asSvc = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('svc', svcSecret) },
+        body: new URLSearchParams({ token: t.body.refresh_token as string }),
+      });
+    assert.deepEqual(await (await asSvc('/oidc/token/introspection')).json(), { active: false });
+    await asSvc('/oidc/token/revocation');
+    const still = (await (
+      await post('/oidc/token/introspection', { token: t.body.refresh_token as string })
+    ).json()) as {
+      active: boolean;
+    };
+    assert.equal(still.active, true);
     assert.equal((await post('/oidc/token/revocation', { token: t.body.refresh_token as string })).status, 200);
     const gone = (await (
       await post('/oidc/token/introspection', { token: t.body.refresh_token as string })
