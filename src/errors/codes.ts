@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   PC_ERR_NOT_FOUND: { status: 404, title: 'No route matches this request' },
   PC_ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
+  PC_ERR_METHOD_NOT_IMPLEMENTED: { status: 501, title: 'Method not implemented by the gateway' },
   PC_ERR_BAD_REQUEST: { status: 400, title: 'Malformed request' },
   PC_ERR_BAD_PATH: { status: 400, title: 'Request path is not acceptable' },
   PC_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
