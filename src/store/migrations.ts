@@ -170,6 +170,22 @@ CREATE TABLE audit_log (
 ${dialect === 'sqlite' ? AUDIT_GUARD_SQLITE : AUDIT_GUARD_POSTGRES}
 `,
   },
+  {
+    version: 2,
+    name: 'revocations shared through the store',
+    // seq orders the feed every instance follows; kind/id name what is revoked (never a raw
+    // credential: hashes, prefixes, claims), until_at is when the entry stops mattering.
+    up: (dialect) => `
+CREATE TABLE revocations (
+  seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'},
+  kind TEXT NOT NULL,
+  rid TEXT NOT NULL,
+  until_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX revocations_until ON revocations (until_at);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -190,6 +206,7 @@ export const APP_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   secrets: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   sessions: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   bans: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  revocations: ['SELECT', 'INSERT', 'DELETE'],
   // Append-only: no UPDATE, DELETE or TRUNCATE (ASVS 16.4.2).
   audit_log: ['SELECT', 'INSERT'],
 };

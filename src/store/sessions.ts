@@ -7,6 +7,7 @@ import type {
   JsonObject,
   OidcModelRecord,
   OidcModelRepository,
+  RevocationRepository,
   SessionRecord,
   SessionRepository,
 } from './types.js';
@@ -184,6 +185,48 @@ export function createOidcModelRepository(ctx: RepoContext): OidcModelRepository
     },
     async deleteExpired() {
       return db.run('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [now()]);
+    },
+  };
+}
+
+/** PostgreSQL channel a revocation is announced on (src/auth/revocation.ts listens). */
+export const REVOCATION_CHANNEL = 'portcullis_revocations';
+
+export function createRevocationRepository(ctx: RepoContext): RevocationRepository {
+  const { db, now } = ctx;
+  return {
+    async add(revocation) {
+      const at = now();
+      if (db.dialect === 'postgres') {
+        // One statement: the row and the wake-up for every listening instance, delivered at commit.
+        const row = await db.get<{ seq: unknown }>(
+          `WITH added AS (INSERT INTO revocations (kind, rid, until_at, created_at) VALUES (?, ?, ?, ?) RETURNING seq)
+           SELECT seq, pg_notify('${REVOCATION_CHANNEL}', seq::text) AS notified FROM added`,
+          [revocation.kind, revocation.id, revocation.until, at],
+        );
+        return num(row?.seq);
+      }
+      const row = await db.get<{ seq: unknown }>(
+        'INSERT INTO revocations (kind, rid, until_at, created_at) VALUES (?, ?, ?, ?) RETURNING seq',
+        [revocation.kind, revocation.id, revocation.until, at],
+      );
+      return num(row?.seq);
+    },
+    async after(seq, createdSince, limit = 1000) {
+      const rows = await db.all(
+        `SELECT seq, kind, rid, until_at FROM revocations
+         WHERE (seq > ? OR created_at >= ?) AND until_at > ? ORDER BY seq LIMIT ?`,
+        [seq, createdSince, now(), limit],
+      );
+      return rows.map((row) => ({
+        seq: num(row.seq),
+        kind: String(row.kind),
+        id: String(row.rid),
+        until: num(row.until_at),
+      }));
+    },
+    async deleteExpired() {
+      return db.run('DELETE FROM revocations WHERE until_at <= ?', [now()]);
     },
   };
 }

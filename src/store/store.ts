@@ -23,7 +23,12 @@ import {
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
-import { createBanRepository, createOidcModelRepository, createSessionRepository } from './sessions.js';
+import {
+  createBanRepository,
+  createOidcModelRepository,
+  createRevocationRepository,
+  createSessionRepository,
+} from './sessions.js';
 import type {
   ApiKeyRepository,
   AuditLog,
@@ -33,6 +38,7 @@ import type {
   OAuthClientRepository,
   OidcModelRepository,
   OpenStoreOptions,
+  RevocationRepository,
   RoleRepository,
   SecretRepository,
   SessionRepository,
@@ -59,6 +65,7 @@ export class SqlStore implements Store {
   readonly secrets: SecretRepository;
   readonly sessions: SessionRepository;
   readonly bans: BanRepository;
+  readonly revocations: RevocationRepository;
   readonly audit: AuditLog;
   readonly #db: Db;
   #key: MasterKey;
@@ -87,6 +94,7 @@ export class SqlStore implements Store {
     this.secrets = createSecretRepository(ctx);
     this.sessions = createSessionRepository(ctx);
     this.bans = createBanRepository(ctx);
+    this.revocations = createRevocationRepository(ctx);
     this.audit = createAuditLog(ctx);
   }
 
@@ -162,12 +170,13 @@ export class SqlStore implements Store {
     return count;
   }
 
-  /** Deletes expired sessions, bans and OIDC models now; returns how many rows went. */
+  /** Deletes expired sessions, bans, OIDC models and revocations now; returns how many rows went. */
   async purgeExpired(): Promise<number> {
     const counts = await Promise.all([
       this.sessions.deleteExpired(),
       this.bans.deleteExpired(),
       this.oidc.deleteExpired(),
+      this.revocations.deleteExpired(),
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }

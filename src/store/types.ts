@@ -413,6 +413,28 @@ export interface BanRepository {
   deleteExpired(): Promise<number>;
 }
 
+/** One entry of the revocation feed every gateway instance follows (src/auth/revocation.ts). */
+export interface RevocationRecord {
+  /** Position in the feed: increases with every entry. */
+  readonly seq: number;
+  readonly kind: string;
+  readonly id: string;
+  /** Epoch ms after which the entry no longer matters (the credential would have expired). */
+  readonly until: number;
+}
+
+export interface RevocationRepository {
+  /** Appends to the feed; on PostgreSQL also notifies listeners. Returns the entry's seq. */
+  add(revocation: { readonly kind: string; readonly id: string; readonly until: number }): Promise<number>;
+  /**
+   * Entries still in force that come after `seq` or were created at or after `createdSince`
+   * (epoch ms), oldest first, at most `limit`. The time window catches an entry whose seq was
+   * taken before a later one's but committed after it (concurrent writers on PostgreSQL).
+   */
+  after(seq: number, createdSince: number, limit?: number): Promise<RevocationRecord[]>;
+  deleteExpired(): Promise<number>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Audit log: append-only, hash-chained
 
@@ -492,6 +514,7 @@ export interface Store {
   readonly secrets: SecretRepository;
   readonly sessions: SessionRepository;
   readonly bans: BanRepository;
+  readonly revocations: RevocationRepository;
   readonly audit: AuditLog;
   /**
    * HMAC-SHA256 (hex) of `value` under a random per-database pepper (kept encrypted in the

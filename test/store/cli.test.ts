@@ -8,6 +8,7 @@ import type { CliIO, Command } from '../../src/cli/command.js';
 import { auditCommand } from '../../src/cli/commands/audit.js';
 import { dbCommand } from '../../src/cli/commands/db.js';
 import { keysCommand } from '../../src/cli/commands/keys.js';
+import { LATEST_VERSION } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
 import { silentLogger } from './helpers.js';
 
@@ -55,12 +56,15 @@ describe('portcullis keys / db / audit', () => {
   test('db migrate, then status', async () => {
     const r = await run(dbCommand, 'migrate', '--db', db, '--master-key-file', key1);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /migrated from version 0 to 1/);
+    assert.match(r.stdout, new RegExp(`migrated from version 0 to ${LATEST_VERSION}`));
     const again = await run(dbCommand, 'migrate', '--db', db, '--master-key-file', key1);
-    assert.match(again.stdout, /up to date \(version 1\)/);
+    assert.match(again.stdout, new RegExp(`up to date \\(version ${LATEST_VERSION}\\)`));
     const status = await run(dbCommand, 'status', '--db', db, '--master-key-file', key1);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /driver: sqlite[\s\S]*schema: 1[\s\S]*master key: [0-9a-f]{16} \(verified\)/);
+    assert.match(
+      status.stdout,
+      new RegExp(`driver: sqlite[\\s\\S]*schema: ${LATEST_VERSION}[\\s\\S]*master key: [0-9a-f]{16} \\(verified\\)`),
+    );
   });
 
   test('audit verify reports intact, then names a tampered record', async () => {

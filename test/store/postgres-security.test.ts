@@ -8,6 +8,7 @@ import pino from 'pino';
 import type { PostgresStoreConfig } from '../../src/store/config.js';
 import { MasterKey } from '../../src/store/crypto.js';
 import { isStoreError } from '../../src/store/errors.js';
+import { LATEST_VERSION } from '../../src/store/migrations.js';
 import { provisionPostgres, scramVerifier } from '../../src/store/provision.js';
 import { openStore, type SqlStore } from '../../src/store/store.js';
 import {
@@ -184,7 +185,7 @@ describe('PostgreSQL least privilege (db init)', { skip }, () => {
       logger: silentLogger,
     });
     assert.deepEqual(result.created, [`role ${ownerRole}`, `role ${appRole}`, `database ${database}`]);
-    assert.equal(result.migration.applied.length, 1);
+    assert.equal(result.migration.applied.length, LATEST_VERSION);
     app = new pg.Client({
       host: '127.0.0.1',
       database,

@@ -317,6 +317,33 @@ export function storeSuite(engine: string, factory: HarnessFactory, skip: string
       assert.equal(await store.bans.delete('user:42'), true);
     });
 
+    test('revocations: a feed in seq order, in force only, with a catch-up window, expiry', async () => {
+      const { store, clock } = h;
+      const start = clock.t;
+      const a = await store.revocations.add({ kind: 'apiKey', id: 'pc_feed0001', until: clock.t + 1000 });
+      const b = await store.revocations.add({ kind: 'subject', id: 'u-feed', until: clock.t + 5000 });
+      assert.ok(b > a);
+      const all = await store.revocations.after(0, Number.MAX_SAFE_INTEGER);
+      assert.deepEqual(
+        all.filter((r) => r.id.includes('feed')).map((r) => [r.kind, r.id]),
+        [
+          ['apiKey', 'pc_feed0001'],
+          ['subject', 'u-feed'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.revocations.after(a, Number.MAX_SAFE_INTEGER)).map((r) => r.seq),
+        [b],
+      );
+      // An entry with an earlier seq but inside the time window comes back (late commit on PG).
+      assert.ok((await store.revocations.after(b, start)).some((r) => r.seq === a));
+      clock.advance(1000);
+      assert.ok(!(await store.revocations.after(0, 0)).some((r) => r.seq === a), 'past until');
+      assert.equal(await store.revocations.deleteExpired(), 1);
+      clock.advance(4000);
+      assert.equal(await store.revocations.deleteExpired(), 1);
+    });
+
     test('purgeExpired removes expired sessions, bans and OIDC models only', async () => {
       const { store, clock } = h;
       await store.sessions.create('purge-old', { userId: 'p', expiresAt: clock.t + 10 });
