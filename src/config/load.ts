@@ -26,15 +26,50 @@ export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-let validator: ValidateFunction | undefined;
-function getValidator(): ValidateFunction {
-  if (!validator) {
-    // coerceTypes: values interpolated from ${env:...} arrive as strings ("8080").
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
-    addFormats(ajv);
-    validator = ajv.compile(assembleSchema(STAGE_DEFINITIONS, SERVICE_DEFINITIONS));
+/**
+ * The validator for a document, compiled from the core sections plus only the stage and service
+ * sections the document has (top-level keys and route keys). A key the document lacks cannot
+ * fail validation and no section schema has a top-level default, so the result (errors, defaults,
+ * coercion) is the one the full schema gives; an unknown key is still refused, the subset knowing
+ * no more keys than the full schema. Compiling every section costs ~30 MB of generated code and
+ * over a second at start; a plain proxy compiles the core alone. The last validator is kept, so a
+ * reload with the same sections compiles nothing.
+ */
+let lastValidator: { readonly signature: string; readonly validate: ValidateFunction } | undefined;
+function validatorFor(data: Record<string, unknown>): ValidateFunction {
+  const globalKeys = new Set(Object.keys(data));
+  const routeKeys = new Set<string>();
+  if (Array.isArray(data.routes)) {
+    for (const route of data.routes) if (isObject(route)) for (const key of Object.keys(route)) routeKeys.add(key);
   }
-  return validator;
+  const stages = STAGE_DEFINITIONS.map((def) => ({
+    global: def.global && globalKeys.has(def.global.key) ? def.global : undefined,
+    route: def.route && routeKeys.has(def.route.key) ? def.route : undefined,
+  }));
+  const services = SERVICE_DEFINITIONS.filter((svc) => globalKeys.has(svc.global.key));
+  const signature = [
+    ...stages.map((s) => `${s.global?.key ?? ''}/${s.route?.key ?? ''}`),
+    ...services.map((s) => s.global.key),
+  ].join(',');
+  if (lastValidator?.signature !== signature) {
+    // coerceTypes: values interpolated from ${env:...} arrive as strings ("8080").
+    // code: no source kept and no optimisation passes, a smaller, faster compile (the validator
+    // runs once per load, its speed does not matter).
+    const ajv = new Ajv({
+      allErrors: true,
+      useDefaults: true,
+      coerceTypes: true,
+      strict: false,
+      code: { source: false, lines: false, optimize: false },
+    });
+    addFormats(ajv);
+    lastValidator = { signature, validate: ajv.compile(assembleSchema(stages, services)) };
+  }
+  return lastValidator.validate;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -98,7 +133,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const locate = (path: KeyPath, atKey = false) =>
     at(offsetOf(doc.contents, expanded ? originalPath(path, expanded) : path, atKey));
-  const validate = getValidator();
+  const validate = validatorFor(data);
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
       const path = errorPath(error);

@@ -1,5 +1,4 @@
 import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
-import type { ServiceDefinition, StageDefinition } from '../stages/definition.js';
 import {
   AdminSchema,
   coreRouteProperties,
@@ -10,13 +9,19 @@ import {
   UpstreamSchema,
 } from './core-schema.js';
 
+/** What the assembly reads from a stage (or service) definition or registry entry. */
+export interface SchemaSource {
+  readonly global?: { readonly key: string; readonly schema: TSchema } | undefined;
+  readonly route?: { readonly key: string; readonly schema: TSchema } | undefined;
+}
+
 /**
  * The configuration schema, assembled from the core sections and every stage's global and
  * per-route keys: one source of truth for validation, defaults and docs.
  */
 export function assembleSchema(
-  definitions: readonly StageDefinition[],
-  services: readonly ServiceDefinition[] = [],
+  definitions: readonly SchemaSource[],
+  services: readonly (SchemaSource & { readonly global: { readonly key: string; readonly schema: TSchema } })[] = [],
 ): TObject {
   const routeProps: TProperties = { ...coreRouteProperties };
   const globalProps: Record<string, TSchema> = {};

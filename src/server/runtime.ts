@@ -8,7 +8,13 @@ import type { Stage } from '../pipeline/stage.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Router } from '../routing/router.js';
 import type { ServiceDefinition, Services, StageDefinition } from '../stages/definition.js';
-import { SERVICE_DEFINITIONS, STAGE_DEFINITIONS } from '../stages/registry.js';
+import {
+  loadDefinitions,
+  SERVICE_DEFINITIONS,
+  type ServiceEntry,
+  STAGE_DEFINITIONS,
+  type StageEntry,
+} from '../stages/registry.js';
 import { INTERNAL_PREFIX, type InternalHandler } from './internal.js';
 
 /** A route that lists no methods takes these: TRACE and CONNECT only when listed (ASVS 13.4.4). */
@@ -67,10 +73,13 @@ export class Runtime {
       onHealthChange?: (u: string, t: string, healthy: boolean) => void;
       dryRun?: boolean;
     },
-    definitions: readonly StageDefinition[] = STAGE_DEFINITIONS,
-    serviceDefinitions: readonly ServiceDefinition[] = SERVICE_DEFINITIONS,
+    stageEntries: readonly (StageEntry | StageDefinition)[] = STAGE_DEFINITIONS,
+    serviceEntries: readonly (ServiceEntry | ServiceDefinition)[] = SERVICE_DEFINITIONS,
   ): Promise<Runtime> {
     const config = loaded.config;
+    // Only what this configuration uses is imported (a plain proxy loads no WAF, JWT or database code).
+    const definitions = await loadDefinitions<StageDefinition>(stageEntries, config);
+    const serviceDefinitions = await loadDefinitions<ServiceDefinition>(serviceEntries, config);
     const services: Services = {
       logger: base.logger,
       metrics: base.metrics,

@@ -6,7 +6,6 @@ import { type LoadedConfig, loadConfig } from '../../config/load.js';
 import { startGateway } from '../../server/gateway.js';
 import type { CliIO, Command } from '../command.js';
 import { configPathFrom, explicitConfigPath } from '../options.js';
-import { initialize } from './init.js';
 
 // Loaded only when the demo is switched on.
 const DEMO_MODULE = '../../demo/index.js';
@@ -25,6 +24,8 @@ in-flight requests and stop.`,
     const file = configPathFrom(argv, io);
     if (!explicitConfigPath(argv) && !io.env.PORTCULLIS_CONFIG && !existsSync(file)) {
       io.stdout(`No configuration at ${file}: running init first.\n`);
+      // Loaded only on first run: init brings the X.509 toolkit for the development certificate.
+      const { initialize } = await import('./init.js');
       const result = await initialize(file);
       for (const f of result.created) io.stdout(`  wrote ${f}\n`);
       if (result.notes) io.stdout(result.notes);
