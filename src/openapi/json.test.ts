@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_JSON_LIMITS, parseStrictJson, parseStrictJsonBytes } from './json.js';
+import { DEFAULT_JSON_LIMITS, parseStrictJson, parseStrictJsonBytes, parseStrictJsonReference } from './json.js';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor']);
 
@@ -130,6 +130,67 @@ describe('parseStrictJson', () => {
       location: '',
     });
     assert.deepEqual(parseStrictJsonBytes(Buffer.from('\ufeff{}')), { ok: false, rule: 'encoding', location: '' });
+  });
+
+  // parseStrictJson takes JSON.parse plus a scan for what it lets through; the reference parser
+  // is the one-pass grammar. They must give the same answer, value or refusal, on any text.
+  const tight = { maxDepth: 4, maxArrayLength: 3, maxProperties: 3 };
+  const same = (text: string, limits = DEFAULT_JSON_LIMITS) =>
+    assert.deepEqual(parseStrictJson(text, limits), parseStrictJsonReference(text, limits), JSON.stringify(text));
+
+  test('fast path and reference parser agree on documents with duplicates, forbidden names and limits', () => {
+    const name = fc.constantFrom(
+      'a',
+      'b',
+      'r\\u006fle',
+      'role',
+      '__proto__',
+      'constructor',
+      '\\u005f_proto__',
+      'x:y',
+      '1',
+      '0',
+    );
+    const leaf = fc.oneof(
+      fc.constantFrom('1', '-0.5e+2', 'true', 'null', '"s"', '"a:b"', '"q\\"u:o\\\\"', '":"', '"\\u003a"'),
+      fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
+    );
+    const doc = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }).map((items) => `[${items.join(',')}]`),
+      object: fc
+        .array(fc.tuple(name, tie('value')), { maxLength: 5 })
+        .map((members) => `{${members.map(([k, v]) => `"${k}" : ${v}`).join(', ')}}`),
+    })).value;
+    fc.assert(
+      fc.property(doc, (text) => {
+        same(text);
+        same(text, tight);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('fast path and reference parser agree on mangled text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(), fc.string({ maxLength: 3 }), (value, at, insert) => {
+        const text = JSON.stringify(value);
+        const cut = at % (text.length + 1);
+        same(text.slice(0, cut) + insert + text.slice(cut), tight);
+        same(text + text.slice(0, cut));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('an enumerable member on Object.prototype hides no duplicate', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['polluted'] = 1;
+    try {
+      assert.deepEqual(parseStrictJson('{"a":1,"a":2}'), { ok: false, rule: 'duplicateKey', location: '' });
+    } finally {
+      delete proto['polluted'];
+    }
   });
 
   test('parsed objects do not touch Object.prototype', () => {

@@ -69,7 +69,29 @@ export function parseStrictJsonBytes(bytes: Uint8Array, limits: JsonLimits = DEF
   return parseStrictJson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), limits);
 }
 
+/**
+ * Two passes that together are cheaper than one pass in JavaScript: the engine's JSON.parse
+ * checks the grammar and builds the value natively (its objects get the engine's fast shapes),
+ * then a scan of the text looks for what JSON.parse lets through (duplicate or forbidden
+ * member names, depth and sizes). Anything either pass refuses is parsed again by the
+ * reference parser below, which names the rule and the location; refusals are the rare path.
+ * The property tests hold both paths to the same answer on every input.
+ */
 export function parseStrictJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return parseStrictJsonReference(text, limits);
+  }
+  return withinStrictRules(text, value, limits) ? { ok: true, value } : parseStrictJsonReference(text, limits);
+}
+
+/**
+ * The reference parser: the RFC 8259 grammar in one recursive pass, with every strict rule at
+ * the place it applies. Exported for the tests that compare it with parseStrictJson.
+ */
+export function parseStrictJsonReference(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonParseResult {
   const parser = new Parser(text, limits);
   try {
     return { ok: true, value: parser.parseDocument() };
@@ -291,5 +313,71 @@ function skipDigits(text: string, pos: number): number {
     const c = text.charCodeAt(pos);
     if (c >= 0x30 && c <= 0x39) pos++;
     else return pos;
+  }
+}
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether a document JSON.parse accepted keeps every strict rule. JSON.parse turns every object
+ * of the text into one object of the value, and keeps only the last of duplicate members (the
+ * earlier value, and anything nested in it, is dropped). So the text has duplicates exactly when
+ * it names more members (a colon outside strings) than the value's objects have own keys.
+ * Without duplicates the value is a faithful tree of the text, and depth, sizes and forbidden
+ * names (JSON.parse defines `__proto__` as an own member) are read from it.
+ */
+function withinStrictRules(text: string, value: unknown, limits: JsonLimits): boolean {
+  const members = countMembers(value, 0, limits);
+  return members >= 0 && members === countMemberNames(text);
+}
+
+/** Own keys of every object below `value`, or -1 when a limit or a forbidden name is met. */
+function countMembers(value: unknown, depth: number, limits: JsonLimits): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (depth >= limits.maxDepth) return -1;
+  let total = 0;
+  if (Array.isArray(value)) {
+    if (value.length > limits.maxArrayLength) return -1;
+    for (const item of value) {
+      const below = countMembers(item, depth + 1, limits);
+      if (below < 0) return -1;
+      total += below;
+    }
+    return total;
+  }
+  const object = value as Record<string, unknown>;
+  if (Object.hasOwn(object, '__proto__') || Object.hasOwn(object, 'constructor')) return -1;
+  // Own keys only: an enumerable member added to Object.prototype must not count.
+  const keys = Object.keys(object);
+  if (keys.length > limits.maxProperties) return -1;
+  for (const key of keys) {
+    const below = countMembers(object[key], depth + 1, limits);
+    if (below < 0) return -1;
+    total += below;
+  }
+  return total + keys.length;
+}
+
+/** Member names in grammatical JSON text: the colons outside strings. */
+function countMemberNames(text: string): number {
+  let count = 0;
+  for (let pos = 0; pos < text.length; pos++) {
+    const c = text.charCodeAt(pos);
+    if (c === QUOTE) pos = closingQuote(text, pos);
+    else if (c === COLON) count++;
+  }
+  return count;
+}
+
+/** Index of the quote that closes the string opened at `open`. */
+function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  for (;;) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
   }
 }
