@@ -11,8 +11,9 @@ import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { type CertificateReloader, createCertificateReloader } from '../tls/reloader.js';
 import { tlsProtocolOptions } from '../tls/settings.js';
-import { answerClientError } from './client-error.js';
+import { answerClientError, answerConnect } from './client-error.js';
 import { createRequestHandler } from './handler.js';
+import { rejectedInspector } from './rejected.js';
 import { Runtime } from './runtime.js';
 import { createUpgradeHandler } from './upgrade.js';
 
@@ -85,9 +86,21 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Node checks the two timeouts above on this period (default 30 s): keep it well below them.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
+    // The handler refuses an HTTP/1.1 request without Host itself (RFC 9112 §3.2), with a
+    // problem+json body and after the WAF's inspection; Node's own check would answer first.
+    requireHostHeader: false,
   };
-  const onClientError = (error: Error, socket: Socket) =>
-    answerClientError(error, socket, (code) => logger.debug({ code }, 'client error'));
+  // Refused before any handler: the WAF's inspector (top-level `waf`) still reads the bytes.
+  const rejectedOptions = () => {
+    const runtime = current();
+    return {
+      inspector: rejectedInspector(runtime),
+      requestIdHeader: runtime.config.server.requestIdHeader,
+      onLog: (fields: Record<string, unknown>) => logger.debug(fields, 'client error'),
+    };
+  };
+  const onClientError = (error: Error, socket: Socket) => answerClientError(error, socket, rejectedOptions());
+  const onConnect = (req: IncomingMessage, socket: Socket) => answerConnect(req, socket, rejectedOptions());
 
   for (const [i, l] of config.listeners.entries()) {
     const name = l.name ?? `${l.protocol}-${i}`;
@@ -96,7 +109,10 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
     if (l.protocol === 'http') {
       redirect = l.redirectToHttps ?? hasHttps;
       server = http.createServer(serverOptions, redirect ? redirectHandler(l, httpsPort) : handler);
-      if (!redirect) server.on('upgrade', upgrade);
+      if (!redirect) {
+        server.on('upgrade', upgrade);
+        server.on('connect', onConnect);
+      }
     } else {
       const tls = l.tls!;
       const reloader = createCertificateReloader({
@@ -123,6 +139,7 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
       };
       if (l.http2 === false) {
         server = https.createServer({ ...secure, ALPNProtocols: ['http/1.1'] }, handler);
+        server.on('connect', onConnect);
       } else {
         server = http2.createSecureServer(
           {

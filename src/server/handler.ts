@@ -22,6 +22,7 @@ import type { StageResponse, Verdict } from '../pipeline/stage.js';
 import { forward, type UpstreamFailure } from '../proxy/forward.js';
 import { normalizeTarget } from '../routing/normalize.js';
 import { GATEWAY_HEADERS_KEY } from '../stages/headers/index.js';
+import { inspectRefused, refusedHead } from './rejected.js';
 import type { CompiledRoute, Runtime } from './runtime.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -200,36 +201,28 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
 
     try {
       const limits = runtime.config.server.limits;
-      if (rawTarget.length > limits.maxUriBytes) {
-        decision = 'bad_request';
-        sendProblem(414, 'PC_ERR_URI_TOO_LONG');
-        return;
-      }
+      // Refused before any route: the WAF's inspector (top-level `waf`) still logs the request.
+      const refuse = (status: number, code: ErrorCode, refusal: Decision, reason?: string, extra?: HeaderMap) => {
+        decision = refusal;
+        if (reason) logReason = reason;
+        const outcome = { decision: refusal, status, ...(reason ? { reason } : {}) };
+        inspectRefused(runtime, req, { requestId: id, clientIp }, outcome, logger);
+        sendProblem(status, code, extra);
+      };
+      if (rawTarget.length > limits.maxUriBytes) return refuse(414, 'PC_ERR_URI_TOO_LONG', 'bad_request');
       // RFC 9112 §3.2: a request with more than one Host field is refused.
-      if (req.httpVersionMajor === 1 && countHost(req.rawHeaders) > 1) {
-        decision = 'bad_request';
-        logReason = 'more than one Host header';
-        sendProblem(400, 'PC_ERR_BAD_REQUEST', { connection: 'close' });
-        return;
-      }
+      if (req.httpVersionMajor === 1 && countHost(req.rawHeaders) > 1)
+        return refuse(400, 'PC_ERR_BAD_REQUEST', 'bad_request', 'more than one Host header', { connection: 'close' });
+      const badHead = refusedHead(req);
+      if (badHead) return refuse(400, 'PC_ERR_BAD_REQUEST', 'bad_request', badHead, { connection: 'close' });
       const normal = normalizeTarget(rawTarget);
-      if (!normal.ok) {
-        decision = 'bad_request';
-        logReason = normal.reason;
-        sendProblem(400, 'PC_ERR_BAD_PATH');
-        return;
-      }
+      if (!normal.ok) return refuse(400, 'PC_ERR_BAD_PATH', 'bad_request', normal.reason);
       const match = runtime.router.match(method, host, normal.path);
-      if (match.kind === 'not-found') {
-        decision = 'not_found';
-        sendProblem(404, 'PC_ERR_NOT_FOUND');
-        return;
-      }
-      if (match.kind === 'method-not-allowed') {
-        decision = 'method_not_allowed';
-        sendProblem(405, 'PC_ERR_METHOD_NOT_ALLOWED', { allow: match.allow.join(', ') });
-        return;
-      }
+      if (match.kind === 'not-found') return refuse(404, 'PC_ERR_NOT_FOUND', 'not_found');
+      if (match.kind === 'method-not-allowed')
+        return refuse(405, 'PC_ERR_METHOD_NOT_ALLOWED', 'method_not_allowed', undefined, {
+          allow: match.allow.join(', '),
+        });
       route = match.value;
       const r = route;
       const peer: PeerInfo = {

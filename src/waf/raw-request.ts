@@ -9,8 +9,8 @@ export interface RawRequest {
 
 /**
  * Reads one raw HTTP/1.x request (a file saved from curl --trace, tcpdump, or an ftw test).
- * Lenient on purpose, like the WAF's view of the wire: bare LF line ends are accepted, a
- * missing version is kept as '', chunked bodies are de-chunked (RFC 9112 §7.1). Returns a
+ * Lenient on purpose, like the WAF's view of the wire: bare LF line ends are accepted, a bare CR
+ * becomes a space, a missing version is kept as '', chunked bodies are de-chunked (RFC 9112 §7.1). Returns a
  * plain-sentence Error for input that is not a request at all.
  */
 export function parseRawRequest(input: Buffer | string): RawRequest {
@@ -26,11 +26,20 @@ export function parseRawRequest(input: Buffer | string): RawRequest {
     headEnd = text.length;
     sepLength = 0;
   }
-  const lines = text.slice(0, headEnd).split(/\r?\n/);
+  // RFC 9112 §2.2: a bare CR is not a line end; the recipient may replace it with SP.
+  const lines = text
+    .slice(0, headEnd)
+    .split(/\r?\n/)
+    .map((line) => line.replaceAll('\r', ' '));
   const requestLine = (lines.shift() ?? '').trim();
   const parts = requestLine.split(/\s+/);
   if (requestLine === '' || parts.length < 2) throw new Error('the first line is not an HTTP request line');
-  const [method, uri, protocol = ''] = parts as [string, string, string?];
+  // A raw space inside the target (a probe, refused by any strict parser) keeps the target whole
+  // when the line still ends with a version.
+  const versioned = parts.length > 3 && /^HTTP\//i.test(parts[parts.length - 1]!);
+  const method = parts[0]!;
+  const uri = versioned ? parts.slice(1, -1).join(' ') : parts[1]!;
+  const protocol = versioned ? parts[parts.length - 1]! : (parts[2] ?? '');
   const headers: [string, string][] = [];
   for (const line of lines) {
     if ((line.startsWith(' ') || line.startsWith('\t')) && headers.length > 0) {

@@ -14,9 +14,17 @@ import { parseVariables } from '../../waf/seclang/variables.js';
 import { VARIABLES } from '../../waf/variables/registry.js';
 import type { StageDefinition } from '../definition.js';
 import { WAF_HINTS, type WafHints } from '../validate/index.js';
+import { createRejectedInspector } from './rejected.js';
 import { type WafGlobal, WafGlobalSchema, type WafRoute, WafRouteSchema } from './schema.js';
 
 const TX_KEY = Symbol('waf.transaction');
+
+/**
+ * services.shared key of the RejectedInspector (./rejected.ts): set when a top-level `waf` is
+ * configured and `waf.inspectRejected` is not false. The server reads it for the requests it
+ * refuses before any route's pipeline runs.
+ */
+export const WAF_REJECTED_KEY = 'waf.inspectRejected';
 
 /** CRS defaults (crs-setup.conf.example): PL1, inbound 5, outbound 4. */
 const DEFAULTS = { paranoiaLevel: 1, inbound: 5, outbound: 4 } as const;
@@ -328,6 +336,23 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
       audit?.close();
       if (error instanceof SecLangError) throw new ConfigError(['waf'], error.message);
       throw error;
+    }
+    if (g.inspectRejected !== false) {
+      const paranoiaLevel = g.paranoiaLevel ?? DEFAULTS.paranoiaLevel;
+      services.shared.set(
+        WAF_REJECTED_KEY,
+        createRejectedInspector({
+          waf,
+          tx: {
+            blocking_paranoia_level: paranoiaLevel,
+            detection_paranoia_level: Math.max(paranoiaLevel, g.detectionParanoiaLevel ?? paranoiaLevel),
+            inbound_anomaly_score_threshold: g.anomalyThreshold?.inbound ?? DEFAULTS.inbound,
+            outbound_anomaly_score_threshold: g.anomalyThreshold?.outbound ?? DEFAULTS.outbound,
+          },
+          ...(observer ? { observer } : {}),
+          ...(audit ? { write: audit.write } : {}),
+        }),
+      );
     }
     return { waf, global: g, observer, close: () => audit?.close() };
   },

@@ -56,6 +56,12 @@ export const WafGlobalSchema = Type.Object(
     anomalyThreshold: Type.Optional(Thresholds),
     requestBodyAccess: Type.Optional(Type.Boolean({ description: 'inspect request bodies (default true)' })),
     responseBodyAccess: Type.Optional(Type.Boolean({ description: 'inspect response bodies (default false)' })),
+    inspectRejected: Type.Optional(
+      Type.Boolean({
+        description:
+          'also run the request phases, logging only, over requests the HTTP layer refuses before any route (parser errors, refused paths, 404, 405, CONNECT); the refusal is answered unchanged (default true)',
+      }),
+    ),
     auditLog: Type.Optional(
       Type.Object(
         { path: Type.String({ minLength: 1, description: 'JSON-lines file, one line per matched rule' }) },
