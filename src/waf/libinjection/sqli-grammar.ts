@@ -14,6 +14,8 @@ export interface FoldedSequence {
   readonly fingerprint: string;
   /** The whole input was consumed: the last token is the end of the input. */
   readonly complete: boolean;
+  /** A nested block comment was read within the window (SqlToken.nested); folded away like any comment. */
+  readonly nestedComment: boolean;
 }
 
 /** After these, an operator can only be unary (`- 1`, `NOT x`, `~0`). */
@@ -31,6 +33,7 @@ const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', '|', '&', '<<', '>>', 
 export function fold(tokenizer: SqlTokenizer): FoldedSequence {
   const out: SqlToken[] = [];
   let trailingComment: SqlToken | undefined;
+  let nestedComment = false;
   let exhausted = false;
   while (out.length < MAX_FOLDED_TOKENS) {
     const token = tokenizer.next();
@@ -40,6 +43,7 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
     }
     if (token.cls === 'c') {
       trailingComment = token;
+      if (token.nested) nestedComment = true;
       continue;
     }
     trailingComment = undefined;
@@ -71,7 +75,7 @@ export function fold(tokenizer: SqlTokenizer): FoldedSequence {
   const complete = exhausted || tokenizer.atEnd;
   let fingerprint = '';
   for (const token of out) fingerprint += token.cls;
-  return { tokens: out, fingerprint, complete };
+  return { tokens: out, fingerprint, complete, nestedComment };
 }
 
 /** Operators that compare: the heart of a tautology (`'a'='a`). */

@@ -16,6 +16,13 @@ export interface SqlToken {
   readonly quoted?: boolean;
   /** For comments: the body is at most one short word and holds no quote (`--`, `-- -`, `#x`). */
   readonly truncating?: boolean;
+  /**
+   * For block comments: a second opener comes before the comment closes (`a/*b/*c*\/`; the
+   * opener may share its star with the closer, as in the path `/*` `/*` `/`). PostgreSQL
+   * nests block comments, MySQL and SQL Server do not, so the databases disagree on where the
+   * comment ends and what after it is code: an evasion, never a plain value.
+   */
+  readonly nested?: boolean;
 }
 
 /** Longer than every word in the tables: no lower-casing of long runs of text. */
@@ -237,7 +244,10 @@ export class SqlTokenizer {
     }
     const end = s.indexOf('*/', start + 2);
     this.#pos = end === -1 ? s.length : end + 2;
-    return this.#comment('/*', start + 2, end === -1 ? s.length : end, end !== -1);
+    const token = this.#comment('/*', start + 2, end === -1 ? s.length : end, end !== -1);
+    // The second opener may share its star with the closer (libinjection counts it too).
+    if (end !== -1 && s.slice(start + 2, end + 1).includes('/*')) return { ...token, nested: true };
+    return token;
   }
 
   #variable(start: number): SqlToken {

@@ -233,6 +233,25 @@ describe('detectSQLi', () => {
     assert.equal(detectSQLi('in ( select * from t').matched, true);
   });
 
+  test('a nested block comment is an evasion wherever it stands (CRS 942101-9)', () => {
+    // The path REQUEST_FILENAME holds for `/post/%2A/%2A/2+union+all/bar` after t:urlDecodeUni.
+    assert.equal(
+      explainSQLi('/post/*/*/2 union all/bar')?.technique,
+      'nested block comment (databases disagree on where it ends)',
+    );
+    assert.equal(detectSQLi('1 /* a /* b */ union select 2').matched, true);
+    assert.equal(detectSQLi('/*/**/').matched, true);
+    assert.equal(
+      raw('a/*/*/b').find((t) => t.startsWith('c:')),
+      'c:/*',
+    );
+    // A plain comment, an unterminated one and a lone wildcard path are not nested.
+    assert.equal(detectSQLi('/post/foo/*/bar').matched, false);
+    assert.equal(detectSQLi('a /* note */ b').matched, false);
+    assert.equal(detectSQLi('docs/*.md and /*').matched, false);
+    assert.equal(detectSQLi('/**/').matched, false);
+  });
+
   test('CASE WHEN with a comparison, chained equalities, a SELECT after a connective', () => {
     assert.equal(detectSQLi('(CASE WHEN 4518=5617 THEN 1 ELSE NULL END)').matched, true);
     assert.equal(detectSQLi('in case when the phone rings').matched, false);

@@ -28,6 +28,7 @@ const CONTEXTS: readonly QuoteContext[] = ['none', "'", '"'];
 const MENTIONS_UNION = /union/i;
 
 const UNION_BEYOND_WINDOW = 'UNION-based extraction (after the window)';
+const NESTED_COMMENT = 'nested block comment (databases disagree on where it ends)';
 
 /**
  * The full analysis; `asIs` receives the as-is fingerprint for the no-match answer. The
@@ -42,6 +43,9 @@ function analyse(input: string, asIs?: { fingerprint: string }): SqliFinding | u
     if (context !== 'none' && !input.includes(context)) continue;
     const sequence = fold(new SqlTokenizer(input, context));
     if (context === 'none' && asIs !== undefined) asIs.fingerprint = sequence.fingerprint;
+    // Wherever it stands, a nested block comment is an evasion (libinjection's "evil" token):
+    // `/post/*/*/2 union all` hides from MySQL what PostgreSQL reads, and the other way round.
+    if (sequence.nestedComment) return { context, fingerprint: sequence.fingerprint, technique: NESTED_COMMENT };
     // As-is, the value stands where the query expects an operand. One that opens with a
     // symbolic binary operator (`/post/foo/24 union ...`, a path) is a syntax error there,
     // not SQL. Word operators stay: `IN (SELECT ...)` can follow a column name.
