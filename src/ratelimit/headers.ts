@@ -20,10 +20,20 @@ export function formatPolicies(reports: readonly PolicyReport[]): { policy: stri
   const policy: string[] = [];
   const state: string[] = [];
   for (const report of reports) {
-    policy.push(`"${report.name}";q=${report.limit};w=${toSeconds(report.periodUs)}`);
-    state.push(`"${report.name}";r=${report.outcome.remaining};t=${toSeconds(report.outcome.resetUs)}`);
+    policy.push(policyItem(report.name, report));
+    state.push(stateItem(report.name, report.outcome));
   }
   return { policy: policy.join(', '), state: state.join(', ') };
+}
+
+/** One RateLimit-Policy list member; it depends on the policy only, so callers format it once. */
+export function policyItem(name: string, spec: { readonly limit: number; readonly periodUs: number }): string {
+  return `"${name}";q=${spec.limit};w=${toSeconds(spec.periodUs)}`;
+}
+
+/** One RateLimit list member for this request's outcome. */
+export function stateItem(name: string, outcome: LimitOutcome): string {
+  return `"${name}";r=${outcome.remaining};t=${toSeconds(outcome.resetUs)}`;
 }
 
 /** RFC 9110 §10.2.3: delay-seconds, at least 1 so a client never retries in a tight loop. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CidrSet, ipKey, parseCidr, parseIp } from './ip.js';
+import { CidrSet, ipKey, ipKeySlow, parseCidr, parseIp } from './ip.js';
 
 describe('client address keys', () => {
   test('IPv4 addresses are their own key; IPv4-mapped IPv6 is the same client', () => {
@@ -41,6 +41,34 @@ describe('client address keys', () => {
         },
       ),
     );
+  });
+});
+
+describe('the IPv4 fast path of ipKey', () => {
+  const octet = fc.oneof(
+    fc.integer({ min: 0, max: 255 }).map(String),
+    fc.constantFrom('00', '01', '256', '999', '', 'a'),
+  );
+  const text = fc.oneof(
+    fc.array(octet, { minLength: 3, maxLength: 5 }).map((parts) => parts.join('.')),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '.', ':', 'f', 'F', '%', ' '), maxLength: 20 }),
+  );
+  const prefix = fc.oneof(fc.constantFrom(0, 1, 8, 24, 31, 32, 33), fc.integer({ min: 0, max: 32 }));
+
+  test('property: gives the general parser answer for any text and prefix, plain or IPv4-mapped', () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom('', '::ffff:', '::FFFF:', '::'), prefix, (address, mapped, ipv4Prefix) => {
+        const options = { ipv4Prefix, ipv6Prefix: 64 };
+        assert.equal(ipKey(mapped + address, options), ipKeySlow(mapped + address, options));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('masks to the prefix', () => {
+    assert.equal(ipKey('255.254.253.252', { ipv4Prefix: 0, ipv6Prefix: 64 }), '0.0.0.0/0');
+    assert.equal(ipKey('255.254.253.252', { ipv4Prefix: 1, ipv6Prefix: 64 }), '128.0.0.0/1');
+    assert.equal(ipKey('::ffff:255.254.253.252', { ipv4Prefix: 20, ipv6Prefix: 64 }), '255.254.240.0/20');
   });
 });
 

@@ -62,9 +62,15 @@ export class MemoryStore implements RateLimitStore {
       ({ outcome, ttlUs } = step);
       state = step.state;
     }
+    // Re-inserted on every write, so the map's head stays the least recently written key.
     if (found !== undefined) this.#entries.delete(key);
     if (ttlUs > 0) {
-      this.#entries.set(key, { expiresUs: now + ttlUs, state });
+      if (found === undefined) this.#entries.set(key, { expiresUs: now + ttlUs, state });
+      else {
+        found.expiresUs = now + ttlUs;
+        found.state = state;
+        this.#entries.set(key, found);
+      }
       if (this.#entries.size > this.#maxKeys) this.#dropOldest();
     }
     return outcome;

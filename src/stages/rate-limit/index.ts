@@ -5,7 +5,7 @@ import { CONTINUE, respondProblem, type Stage, type Verdict } from '../../pipeli
 import { type AbuseServices, acquireAbuseServices, releaseAbuseServices } from '../../ratelimit/abuse.js';
 import { type RateLimitGlobal, RateLimitGlobalSchema } from '../../ratelimit/config.js';
 import { parseDuration } from '../../ratelimit/duration.js';
-import { formatPolicies, type PolicyReport, retryAfterSeconds } from '../../ratelimit/headers.js';
+import { type PolicyReport, policyItem, retryAfterSeconds, stateItem } from '../../ratelimit/headers.js';
 import type { LimiterAnswer, RateLimiter } from '../../ratelimit/limiter.js';
 import { type LimitSpec, limitSpec } from '../../ratelimit/spec.js';
 import type { LimitRequest } from '../../ratelimit/store.js';
@@ -22,6 +22,9 @@ export interface CompiledLimit {
   readonly keyOf: KeyFunction;
   /** Fixed policy; undefined for a plan limit (taken from identity.plan per request). */
   readonly spec: LimitSpec | undefined;
+  /** This limit's RateLimit-Policy item, formatted once: for `spec`, or per plan name. */
+  readonly policyItem: string | undefined;
+  readonly planItems: ReadonlyMap<string, string>;
   /** Needs ctx.identity: runs in 'rate-limit-identity', after authentication. */
   readonly afterAuth: boolean;
 }
@@ -96,18 +99,30 @@ function compileLimit(
     }
     named.set(limit.name, { signature, path });
   }
+  const planItems = new Map<string, string>();
+  if (spec === undefined) for (const [plan, planSpec] of config.plans) planItems.set(plan, policyItem(name, planSpec));
   return {
     name,
     bucket: limit.name !== undefined ? `n:${limit.name}` : `r:${routeName}#${index}`,
     keyOf,
     spec,
+    policyItem: spec === undefined ? undefined : policyItem(name, spec),
+    planItems,
     afterAuth: keyNeedsIdentity(limit.key) || limit.plan === true,
   };
 }
 
+/** One limit that applies to this request: its policy and its RateLimit-Policy item. */
 interface Pending {
   readonly limit: CompiledLimit;
   readonly spec: LimitSpec;
+  readonly policy: string;
+}
+
+/** What an admitted request leaves for its response: the RateLimit fields' values. */
+interface Admitted {
+  readonly policy: string;
+  readonly state: string;
 }
 
 /**
@@ -124,11 +139,9 @@ export function createRateLimitStage(
   const { plans, defaultPlan } = abuse.config;
   const stateKey = Symbol(name);
 
-  const planSpec = (ctx: RequestContext): { plan: string; spec: LimitSpec } | undefined => {
+  const planOf = (ctx: RequestContext): string | undefined => {
     const wanted = ctx.identity?.plan;
-    const plan = wanted !== undefined && plans.has(wanted) ? wanted : defaultPlan;
-    if (plan === undefined) return undefined;
-    return { plan, spec: plans.get(plan)! };
+    return wanted !== undefined && plans.has(wanted) ? wanted : defaultPlan;
   };
 
   const verdict = (ctx: RequestContext, pending: readonly Pending[], answer: LimiterAnswer): Verdict => {
@@ -139,26 +152,37 @@ export function createRateLimitStage(
         reason: 'rate-limit store unavailable (onStoreFailure: closed)',
       });
     }
+    if (answer.degraded) ctx.logFields['rateLimitDegraded'] = true;
+    const outcomes = answer.outcomes;
+    let denied = -1;
+    let policy = '';
+    let state = '';
+    for (let i = 0; i < pending.length; i++) {
+      const { limit } = pending[i]!;
+      const outcome = outcomes[i]!;
+      if (denied < 0 && !outcome.allowed) denied = i;
+      // Structured Field Lists (RFC 9651 §3.1): members joined by ", ".
+      policy = i === 0 ? pending[i]!.policy : `${policy}, ${pending[i]!.policy}`;
+      state = i === 0 ? stateItem(limit.name, outcome) : `${state}, ${stateItem(limit.name, outcome)}`;
+    }
+    if (denied < 0) {
+      ctx.state.set(stateKey, { policy, state } satisfies Admitted);
+      return CONTINUE;
+    }
+    const deniedName = pending[denied]!.limit.name;
+    ctx.logFields['rateLimit'] = deniedName;
     const reports: PolicyReport[] = pending.map(({ limit, spec }, i) => ({
       name: limit.name,
       limit: spec.limit,
       periodUs: spec.periodUs,
-      outcome: answer.outcomes[i]!,
+      outcome: outcomes[i]!,
     }));
-    const denied = reports.find((report) => !report.outcome.allowed);
-    if (answer.degraded) ctx.logFields['rateLimitDegraded'] = true;
-    if (denied === undefined) {
-      ctx.state.set(stateKey, reports);
-      return CONTINUE;
-    }
-    ctx.logFields['rateLimit'] = denied.name;
-    const fields = formatPolicies(reports);
     const headers: HeaderMap = {
       'retry-after': String(retryAfterSeconds(reports)),
-      'ratelimit-policy': fields.policy,
-      ratelimit: fields.state,
+      'ratelimit-policy': policy,
+      ratelimit: state,
     };
-    return respondProblem('rate_limited', 'PC_ERR_RATE_LIMITED', { headers, reason: `limit ${denied.name} exceeded` });
+    return respondProblem('rate_limited', 'PC_ERR_RATE_LIMITED', { headers, reason: `limit ${deniedName} exceeded` });
   };
 
   return {
@@ -171,25 +195,25 @@ export function createRateLimitStage(
         if (key === undefined) continue;
         if (limit.spec !== undefined) {
           requests.push({ key: `${limit.bucket}:${key}`, spec: limit.spec });
-          pending.push({ limit, spec: limit.spec });
+          pending.push({ limit, spec: limit.spec, policy: limit.policyItem! });
           continue;
         }
-        const chosen = planSpec(ctx);
-        if (chosen === undefined) continue;
+        const plan = planOf(ctx);
+        if (plan === undefined) continue;
+        const spec = plans.get(plan)!;
         // The plan is part of the bucket: moving to another plan starts a fresh counter.
-        requests.push({ key: `${limit.bucket}:${chosen.plan}:${key}`, spec: chosen.spec });
-        pending.push({ limit, spec: chosen.spec });
+        requests.push({ key: `${limit.bucket}:${plan}:${key}`, spec });
+        pending.push({ limit, spec, policy: limit.planItems.get(plan)! });
       }
       if (requests.length === 0) return CONTINUE;
       const answer = limiter.decide(requests);
       return answer instanceof Promise ? answer.then((a) => verdict(ctx, pending, a)) : verdict(ctx, pending, answer);
     },
     responseHead(ctx: RequestContext, head: ResponseHead) {
-      const reports = ctx.state.get(stateKey) as PolicyReport[] | undefined;
-      if (reports === undefined) return CONTINUE;
-      const fields = formatPolicies(reports);
-      append(head.headers, 'ratelimit-policy', fields.policy);
-      append(head.headers, 'ratelimit', fields.state);
+      const admitted = ctx.state.get(stateKey) as Admitted | undefined;
+      if (admitted === undefined) return CONTINUE;
+      append(head.headers, 'ratelimit-policy', admitted.policy);
+      append(head.headers, 'ratelimit', admitted.state);
       return CONTINUE;
     },
   };
