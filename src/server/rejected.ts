@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { WAF_REJECTED_KEY } from '../stages/waf/index.js';
-import type { RejectedInspector, RejectedOutcome, RejectedRequest } from '../stages/waf/rejected.js';
+import {
+  type RejectedInspector,
+  type RejectedOutcome,
+  type RejectedRequest,
+  WAF_REJECTED_KEY,
+} from '../stages/waf/rejected.js';
 import { parseRawRequest } from '../waf/raw-request.js';
 import type { Runtime } from './runtime.js';
 

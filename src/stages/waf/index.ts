@@ -14,17 +14,12 @@ import { parseVariables } from '../../waf/seclang/variables.js';
 import { VARIABLES } from '../../waf/variables/registry.js';
 import type { StageDefinition } from '../definition.js';
 import { WAF_HINTS, type WafHints } from '../validate/index.js';
-import { createRejectedInspector } from './rejected.js';
+import { createRejectedInspector, WAF_REJECTED_KEY } from './rejected.js';
 import { type WafGlobal, WafGlobalSchema, type WafRoute, WafRouteSchema } from './schema.js';
 
 const TX_KEY = Symbol('waf.transaction');
 
-/**
- * services.shared key of the RejectedInspector (./rejected.ts): set when a top-level `waf` is
- * configured and `waf.inspectRejected` is not false. The server reads it for the requests it
- * refuses before any route's pipeline runs.
- */
-export const WAF_REJECTED_KEY = 'waf.inspectRejected';
+export { WAF_REJECTED_KEY };
 
 /** CRS defaults (crs-setup.conf.example): PL1, inbound 5, outbound 4. */
 const DEFAULTS = { paranoiaLevel: 1, inbound: 5, outbound: 4 } as const;

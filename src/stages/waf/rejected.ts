@@ -2,6 +2,14 @@ import type { Transaction, TransactionObserver } from '../../waf/engine/transact
 import type { Waf } from '../../waf/engine/waf.js';
 
 /**
+ * services.shared key of the RejectedInspector: set when a top-level `waf` is configured and
+ * `waf.inspectRejected` is not false. The server reads it for the requests it refuses before any
+ * route's pipeline runs. It lives here, in a module without runtime imports, so the server can
+ * read it without loading the WAF (a configuration without `waf` never imports the engine).
+ */
+export const WAF_REJECTED_KEY = 'waf.inspectRejected';
+
+/**
  * A request the HTTP layer refused before the pipeline ran (parser error, refused path, no
  * route, method not allowed, a CONNECT the gateway does not tunnel), as far as its bytes were
  * read. Values are byte strings (latin1), as the WAF sees the wire.
