@@ -38,6 +38,17 @@ describe('Router', () => {
     assert.equal(r.match('GET', 'a.example.org', '/anything').kind, 'found');
     assert.equal(r.match('GET', 'example.org', '/anything').kind, 'not-found');
   });
+  test('a path whose escapes are not UTF-8 still matches, its escapes kept as text', () => {
+    const r = build();
+    const item = r.match('GET', 'x', '/api/items/caf%E9');
+    assert.ok(item.kind === 'found');
+    assert.deepEqual({ ...item.params }, { id: 'caf%E9' });
+    assert.equal(r.match('GET', 'a.example.org', '/i%FFndex.html').kind, 'found');
+    const utf8 = r.match('GET', 'x', '/api/items/%E2%91%A0');
+    assert.ok(utf8.kind === 'found');
+    assert.deepEqual({ ...utf8.params }, { id: '①' });
+    assert.equal(r.match('GET', 'other.com', '/nothing%FF').kind, 'not-found');
+  });
   test('no pattern: not found', () => {
     assert.equal(new Router<string>().match('GET', 'x', '/nothing').kind, 'not-found');
   });

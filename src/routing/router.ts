@@ -24,6 +24,7 @@ interface Slot<T> {
 }
 
 const LOOKUP_METHOD = 'GET';
+const NON_ASCII_ESCAPE = /%([89A-Fa-f][0-9A-Fa-f])/g;
 const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export class Router<T> {
@@ -42,7 +43,12 @@ export class Router<T> {
   }
 
   match(method: string, host: string, path: string): MatchResult<T> {
-    const found = this.#tree.find(LOOKUP_METHOD, path);
+    // find-my-way decodes the path as UTF-8 and finds nothing when it cannot (`/i%FFndex.html`,
+    // a Latin-1 file name); such a path is still a valid URI (RFC 3986 §2.1), so it is matched
+    // with its non-ASCII escapes kept as text (parameters then hold `%FF` as sent).
+    const found =
+      this.#tree.find(LOOKUP_METHOD, path) ??
+      (path.includes('%') ? this.#tree.find(LOOKUP_METHOD, path.replace(NON_ASCII_ESCAPE, '%25$1')) : null);
     if (!found) return { kind: 'not-found' };
     const slot = found.store as Slot<T>;
     let hostMatched = false;
