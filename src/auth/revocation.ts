@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import type { RevocationRepository } from '../store/types.js';
 
 /**
  * What can be revoked, and by which name:
@@ -231,6 +232,122 @@ export class RedisRevocationBus implements RevocationBus {
         client.status === 'ready' ? client.quit() : Promise.resolve(client.disconnect()),
       ),
     );
+  }
+}
+
+/** How often a store without push (SQLite) is polled, and the safety-net poll under PostgreSQL. */
+const POLL_MS = { push: 1000, poll: 250 } as const;
+/** Entries created this long before the last read are read again (see RevocationRepository.after). */
+const CATCH_UP_MS = 5000;
+const PAGE = 1000;
+
+/**
+ * Several instances with no Redis: the store's revocation feed (a table every instance reads in
+ * seq order). On PostgreSQL a NOTIFY wakes every listening instance at once; SQLite (one host:
+ * node:cluster workers, the CLI) is polled every 250 ms. Either way within the 1 s bound, and an
+ * instance that starts later loads what is still in force.
+ */
+export class StoreRevocationBus implements RevocationBus {
+  readonly #feed: RevocationRepository;
+  readonly #listeners = new Set<RevocationListener>();
+  readonly #onError: (error: Error) => void;
+  readonly #timer: NodeJS.Timeout;
+  #unwatch: (() => Promise<void>) | undefined;
+  #seq = 0;
+  #lastRead = 0;
+  #reading: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  private constructor(feed: RevocationRepository, onError: (error: Error) => void, pollMs: number) {
+    this.#feed = feed;
+    this.#onError = onError;
+    this.#timer = setInterval(() => this.#wake(), pollMs);
+    this.#timer.unref();
+  }
+
+  static async open(
+    feed: RevocationRepository,
+    options: { onError?: (error: Error) => void; pollMs?: number } = {},
+  ): Promise<StoreRevocationBus> {
+    const onError = options.onError ?? (() => undefined);
+    let wake = (): void => undefined;
+    const unwatch = await feed.watch(() => wake(), onError);
+    const bus = new StoreRevocationBus(feed, onError, options.pollMs ?? (unwatch ? POLL_MS.push : POLL_MS.poll));
+    bus.#unwatch = unwatch;
+    wake = () => bus.#wake();
+    return bus;
+  }
+
+  /** One read at a time; a wake-up during a read asks for one more right after it. */
+  #wake(): void {
+    if (this.#closed) return;
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    this.#reading = this.#read()
+      .catch((error: unknown) => this.#onError(error as Error))
+      .finally(() => {
+        this.#reading = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#wake();
+        }
+      });
+  }
+
+  async #read(): Promise<void> {
+    const startedAt = Date.now();
+    // The first page also re-reads the last few seconds (late commits); later pages go by seq.
+    let since = this.#lastRead === 0 ? Number.MAX_SAFE_INTEGER : this.#lastRead - CATCH_UP_MS;
+    for (;;) {
+      const rows = await this.#feed.after(this.#seq, since, PAGE);
+      for (const row of rows) {
+        this.#seq = Math.max(this.#seq, row.seq);
+        const revocation = { kind: row.kind, id: row.id, until: row.until };
+        if (!isRevocation(revocation)) continue;
+        for (const listener of this.#listeners) listener(revocation);
+      }
+      if (rows.length < PAGE) break;
+      since = Number.MAX_SAFE_INTEGER;
+    }
+    this.#lastRead = startedAt;
+  }
+
+  async publish(revocation: Revocation): Promise<void> {
+    await this.#feed.add(revocation);
+    // In force here at once; the other instances read it from the feed.
+    for (const listener of this.#listeners) listener(revocation);
+  }
+
+  subscribe(listener: RevocationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async load(): Promise<Revocation[]> {
+    const out: Revocation[] = [];
+    const startedAt = Date.now();
+    for (;;) {
+      const rows = await this.#feed.after(this.#seq, Number.MAX_SAFE_INTEGER, PAGE);
+      for (const row of rows) {
+        this.#seq = Math.max(this.#seq, row.seq);
+        const revocation = { kind: row.kind, id: row.id, until: row.until };
+        if (isRevocation(revocation)) out.push(revocation);
+      }
+      if (rows.length < PAGE) break;
+    }
+    this.#lastRead = startedAt;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#listeners.clear();
+    await this.#reading;
+    await this.#unwatch?.();
   }
 }
 

@@ -23,6 +23,11 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of DDL statements separated by semicolons (migrations only). */
   exec(sql: string): Promise<void>;
+  /**
+   * Engines that can push (PostgreSQL LISTEN/NOTIFY): calls `onNotify` for every notification on
+   * `channel`, and once after each reconnection. Absent where the engine cannot push (SQLite).
+   */
+  listen?(channel: string, onNotify: () => void, onError: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

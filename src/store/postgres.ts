@@ -209,9 +209,13 @@ export function tlsOptions(
   };
 }
 
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+const RELISTEN_MS = 1000;
+
 export class PgDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #listeners = new Set<() => Promise<void>>();
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -284,7 +288,80 @@ export class PgDb implements Db {
     }
   }
 
+  /**
+   * Holds one pooled connection for LISTEN. A lost connection is replaced after a second, and
+   * `onNotify` is called once the new one listens, so a caller that re-reads on every call misses
+   * nothing announced while it was down.
+   */
+  async listen(channel: string, onNotify: () => void, onError: (error: Error) => void): Promise<() => Promise<void>> {
+    // Channel names are identifiers in the LISTEN statement (no placeholders there).
+    if (!CHANNEL.test(channel)) throw new StoreError('PC_STORE_CONFIG', `bad channel name "${channel}"`);
+    let client: pg.PoolClient | undefined;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const retry = () => {
+      if (stopped || timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void connect(true);
+      }, RELISTEN_MS);
+      timer.unref();
+    };
+    const connect = async (again: boolean): Promise<void> => {
+      let c: pg.PoolClient;
+      try {
+        c = await this.#pool.connect();
+      } catch (error) {
+        onError(mapPgError(error) as Error);
+        retry();
+        return;
+      }
+      if (stopped) {
+        c.release();
+        return;
+      }
+      c.on('notification', (message) => {
+        if (message.channel === channel) onNotify();
+      });
+      c.on('error', (error) => {
+        onError(mapPgError(error) as Error);
+        if (client === c) client = undefined;
+        c.release(error);
+        retry();
+      });
+      try {
+        await c.query(`LISTEN ${channel}`);
+      } catch (error) {
+        onError(mapPgError(error) as Error);
+        c.release(error as Error);
+        retry();
+        return;
+      }
+      client = c;
+      if (again) onNotify();
+    };
+    await connect(false);
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      clearTimeout(timer);
+      this.#listeners.delete(stop);
+      const c = client;
+      client = undefined;
+      if (!c) return;
+      let broken: Error | undefined;
+      try {
+        await c.query(`UNLISTEN ${channel}`);
+      } catch (error) {
+        broken = error as Error;
+      }
+      c.release(broken);
+    };
+    this.#listeners.add(stop);
+    return stop;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#listeners].map((stop) => stop()));
     await this.#pool.end();
   }
 }

@@ -228,5 +228,8 @@ export function createRevocationRepository(ctx: RepoContext): RevocationReposito
     async deleteExpired() {
       return db.run('DELETE FROM revocations WHERE until_at <= ?', [now()]);
     },
+    async watch(onWake, onError) {
+      return db.listen?.(REVOCATION_CHANNEL, onWake, onError);
+    },
   };
 }

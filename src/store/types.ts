@@ -433,6 +433,11 @@ export interface RevocationRepository {
    */
   after(seq: number, createdSince: number, limit?: number): Promise<RevocationRecord[]>;
   deleteExpired(): Promise<number>;
+  /**
+   * Where the engine can push (PostgreSQL LISTEN/NOTIFY): calls `onWake` when entries may have
+   * been added, and returns the function that stops it; undefined where the feed must be polled.
+   */
+  watch(onWake: () => void, onError: (error: Error) => void): Promise<(() => Promise<void>) | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

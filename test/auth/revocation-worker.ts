@@ -1,9 +1,30 @@
 // One gateway instance's revocation wiring, as its own OS process, for revocation.test.ts.
-// argv: <redis url> <key prefix> listen|publish|late
-import { followBus, RedisRevocationBus, RevocationList } from '../../src/auth/revocation.js';
+// argv: redis <url> <key prefix> <role>  |  store <store config JSON> <data dir> <role>
+// role: listen | publish | late. The store's master key comes in PC_TEST_MK.
+import pino from 'pino';
+import {
+  followBus,
+  RedisRevocationBus,
+  type RevocationBus,
+  RevocationList,
+  StoreRevocationBus,
+} from '../../src/auth/revocation.js';
+import { openStore } from '../../src/store/store.js';
 
-const [url, prefix, role] = process.argv.slice(2) as [string, string, string];
-const bus = await RedisRevocationBus.open(url, { keyPrefix: prefix });
+const [kind, a, b, role] = process.argv.slice(2) as [string, string, string, string];
+let bus: RevocationBus;
+let closeStore = async (): Promise<void> => undefined;
+if (kind === 'redis') {
+  bus = await RedisRevocationBus.open(a, { keyPrefix: b });
+} else {
+  const store = await openStore(JSON.parse(a), { dataDir: b, configDir: b, logger: pino({ level: 'silent' }) });
+  bus = await StoreRevocationBus.open(store.revocations);
+  closeStore = () => store.close();
+}
+const close = async () => {
+  await bus.close();
+  await closeStore();
+};
 const list = new RevocationList();
 await followBus(bus, list);
 
@@ -12,16 +33,19 @@ if (role === 'listen') {
     process.stdout.write(
       `${JSON.stringify({ event: 'revoked', at: Date.now(), id: r.id, has: list.has(r.kind, r.id) })}\n`,
     );
-    void bus.close().then(() => process.exit(0));
+    void close().then(() => process.exit(0));
   });
+  // The bus's poll timer is unref'd (it never keeps a gateway alive); this process has nothing
+  // else to wait on with SQLite, so it holds itself open until the revocation arrives.
+  setInterval(() => undefined, 60_000);
   process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`);
 } else if (role === 'publish') {
   const at = Date.now();
   await bus.publish({ kind: 'jti', id: 'https://iss tok-1', until: at + 60_000 });
   process.stdout.write(`${JSON.stringify({ event: 'published', at })}\n`);
-  await bus.close();
+  await close();
 } else {
   // A late instance: it must know about revocations made before it started.
   process.stdout.write(`${JSON.stringify({ event: 'loaded', has: list.has('jti', 'https://iss tok-1') })}\n`);
-  await bus.close();
+  await close();
 }

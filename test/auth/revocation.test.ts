@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { followBus, MemoryRevocationBus, RedisRevocationBus, RevocationList } from '../../src/auth/revocation.js';
+import type { StoreConfig } from '../../src/store/config.js';
+import { MasterKey } from '../../src/store/crypto.js';
+import { openStore } from '../../src/store/store.js';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  pgConfig,
+  pgSkipReason,
+  silentLogger as silent,
+} from '../store/helpers.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const worker = fileURLToPath(new URL('./revocation-worker.ts', import.meta.url));
@@ -30,9 +43,14 @@ const available = await redisUp();
 if (!available && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is required when CI=true');
 const skip = available ? false : 'Redis not reachable at 127.0.0.1:6379';
 
-function start(prefix: string, role: string): { child: ChildProcess; lines: AsyncIterator<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, REDIS_URL, prefix, role], {
+function start(
+  args: readonly string[],
+  role: string,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; lines: AsyncIterator<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args, role], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, lines };
@@ -47,23 +65,67 @@ async function next(lines: AsyncIterator<string>): Promise<Record<string, unknow
   return JSON.parse(line.value) as Record<string, unknown>;
 }
 
+/** Three processes: one listens, one publishes, a late one loads what is in force. */
+async function acrossProcesses(
+  t: { diagnostic(message: string): void },
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const listener = start(args, 'listen', env);
+  assert.equal((await next(listener.lines)).event, 'ready');
+  const publisher = start(args, 'publish', env);
+  const published = await next(publisher.lines);
+  const revoked = await next(listener.lines);
+  assert.equal(revoked.event, 'revoked');
+  assert.equal(revoked.has, true);
+  const latency = (revoked.at as number) - (published.at as number);
+  assert.ok(latency < 1000, `took ${latency} ms`);
+  t.diagnostic(`cross-process revocation latency: ${latency} ms`);
+
+  const late = start(args, 'late', env);
+  assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
+  for (const p of [listener, publisher, late]) p.child.kill();
+}
+
 describe('revocation across OS processes (Redis pub/sub)', { skip }, () => {
   test('a revocation published by one process is in force in another within 1 s, and loaded by a late one', async (t) => {
-    const prefix = `pc-test-${randomUUID()}:`;
-    const listener = start(prefix, 'listen');
-    assert.equal((await next(listener.lines)).event, 'ready');
-    const publisher = start(prefix, 'publish');
-    const published = await next(publisher.lines);
-    const revoked = await next(listener.lines);
-    assert.equal(revoked.event, 'revoked');
-    assert.equal(revoked.has, true);
-    const latency = (revoked.at as number) - (published.at as number);
-    assert.ok(latency < 1000, `took ${latency} ms`);
-    t.diagnostic(`cross-process revocation latency: ${latency} ms`);
+    await acrossProcesses(t, ['redis', REDIS_URL, `pc-test-${randomUUID()}:`]);
+  });
+});
 
-    const late = start(prefix, 'late');
-    assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
-    for (const p of [listener, publisher, late]) p.child.kill();
+describe('revocation across OS processes (the store feed, no Redis)', () => {
+  test('SQLite shared by processes on one host (node:cluster workers, the CLI): within 1 s, and loaded late', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-revocation-'));
+    const config = { driver: 'sqlite', path: join(dir, 'feed.db'), masterKey: { env: 'PC_TEST_MK' } };
+    const env = { PC_TEST_MK: MasterKey.generate().encode() };
+    // Created (and migrated) once, as `portcullis init` does, before the instances start.
+    const store = await openStore(config as StoreConfig, { dataDir: dir, configDir: dir, logger: silent, env });
+    await store.close();
+    try {
+      await acrossProcesses(t, ['store', JSON.stringify(config), dir], env);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('PostgreSQL LISTEN/NOTIFY across hosts sharing the database: within 1 s, and loaded late', async (t) => {
+    const reason = await pgSkipReason();
+    if (reason) {
+      t.skip(reason);
+      return;
+    }
+    const database = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'pc-revocation-pg-'));
+    const config = pgConfig(database);
+    const env = { PC_TEST_MK: MasterKey.generate().encode() };
+    const store = await openStore(config, { dataDir: dir, configDir: dir, logger: silent, env, migrations: 'auto' });
+    await store.close();
+    try {
+      await acrossProcesses(t, ['store', JSON.stringify(config), dir], env);
+    } finally {
+      await dropTestDatabase(database);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -13,9 +13,9 @@ Commands:
   list [--owner ID] [--json]
                  list keys: prefix, owner, scopes, plan, expiry, last use, state
   revoke PREFIX|ID
-                 revoke a key; running gateways refuse it within a second when the
-                 configuration has authentication.revocation.bus: redis, otherwise within
-                 authentication.apiKeys.cacheTtlSec (default 10 s)
+                 revoke a key; running gateways refuse it within a second (through the
+                 store's revocation feed, or Redis with authentication.revocation.bus: redis;
+                 with bus: memory, within authentication.apiKeys.cacheTtlSec, default 10 s)
 
 `;
 
@@ -140,24 +140,28 @@ async function revoke(argv: readonly string[], store: Store, io: CliIO, target: 
   if (!record) throw new support.UsageError(`no API key "${which}"`);
   await store.apiKeys.revoke(record.id);
   await store.audit.append({ type: 'key.revoke', actor: 'cli', subject: record.prefix });
-  const bus = await revocationBusFor(target, io);
-  if (bus) {
+  // Kept at least as long as any gateway may cache the verified key.
+  const revocation = {
+    kind: 'apiKey' as const,
+    id: record.prefix,
+    until: (record.expiresAt ?? Date.now() + 30 * 86_400_000) + 60_000,
+  };
+  // Gateways on the default store feed read it from the database within a second; those on the
+  // Redis bus hear it there.
+  await store.revocations.add(revocation);
+  const redis = await redisBusFor(target, io);
+  if (redis) {
     try {
-      // Keep the entry at least as long as any gateway may cache the verified key.
-      await bus.publish({
-        kind: 'apiKey',
-        id: record.prefix,
-        until: (record.expiresAt ?? Date.now() + 30 * 86_400_000) + 60_000,
-      });
+      await redis.publish(revocation);
     } finally {
-      await bus.close();
+      await redis.close();
     }
   }
-  io.stdout(`revoked ${record.prefix}${bus ? ' (announced to running gateways)' : ''}\n`);
+  io.stdout(`revoked ${record.prefix} (announced to running gateways)\n`);
   return 0;
 }
 
-async function revocationBusFor(target: support.StoreTarget, io: CliIO): Promise<RedisRevocationBus | undefined> {
+async function redisBusFor(target: support.StoreTarget, io: CliIO): Promise<RedisRevocationBus | undefined> {
   if (!target.source.endsWith('.yaml') && !target.source.endsWith('.yml')) return undefined;
   const { loadConfig } = await import('../../config/load.js');
   const config = loadConfig(target.source, { env: io.env }).config as {

@@ -162,7 +162,10 @@ export const AuthenticationSchema = Type.Object(
     revocation: Type.Optional(
       Type.Object(
         {
-          bus: Type.Union([Type.Literal('memory'), Type.Literal('redis')]),
+          bus: Type.Union([Type.Literal('store'), Type.Literal('redis'), Type.Literal('memory')], {
+            description:
+              'how a revocation reaches every instance: store (default: the database feed, polled or LISTEN/NOTIFY), redis (pub/sub), memory (this process only)',
+          }),
           redis: Type.Optional(
             Type.Object(
               { url: Type.String({ minLength: 1 }), keyPrefix: Type.Optional(Type.String()) },

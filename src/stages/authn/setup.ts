@@ -14,6 +14,7 @@ import {
   type RevocationBus,
   type RevocationKind,
   RevocationList,
+  StoreRevocationBus,
 } from '../../auth/revocation.js';
 import type { SessionLookup } from '../../auth/session.js';
 import { createStorePasswordVerifier, createStoreSessionLookup } from '../../auth/store-verifiers.js';
@@ -84,6 +85,12 @@ export async function setupAuthentication(
     bus = await RedisRevocationBus.open(redis.url, {
       ...(redis.keyPrefix !== undefined ? { keyPrefix: redis.keyPrefix } : {}),
       onError: (e) => services.logger.warn({ err: e.message }, 'revocation bus redis error'),
+    });
+  } else if (config.revocation?.bus !== 'memory' && store()) {
+    // The default: the store's feed reaches every process sharing the database (node:cluster
+    // workers, hosts sharing PostgreSQL, the CLI) within a second, with no extra server.
+    bus = await StoreRevocationBus.open(store()!.revocations, {
+      onError: (e) => services.logger.warn({ err: e.message }, 'revocation feed read failed; retrying'),
     });
   } else {
     bus = new MemoryRevocationBus();
