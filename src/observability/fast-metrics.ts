@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 /**
  * Counters and histograms for the per-request hot path. prom-client hashes the label object on
  * every observe(), a few microseconds per request; these keep one pre-resolved series object per
- * label combination, so recording is a Map hit and a few additions. They register with a
+ * label combination, which the hot path keeps as a handle (handle()), so recording is a few
+ * additions. They register with a
  * prom-client Registry as ordinary metrics (get() returns prom-client's metric shape), so
  * /metrics, process metrics and cluster aggregation work as usual.
  */
@@ -27,6 +28,8 @@ abstract class FastMetric<S> {
   readonly labelNames: readonly string[];
   readonly aggregator = 'sum';
   protected readonly series = new Map<string, { labels: Record<string, string>; data: S }>();
+  /** Incremented by reset(): handles taken before it no longer count. */
+  generation = 0;
 
   constructor(registry: Registry, name: string, help: string, labelNames: readonly string[]) {
     this.name = name;
@@ -35,8 +38,8 @@ abstract class FastMetric<S> {
     registry.registerMetric(this as never);
   }
 
-  protected seriesFor(values: readonly string[], knownKey?: string): S {
-    const key = knownKey ?? (values.length === 1 ? (values[0] as string) : values.join('\u0000'));
+  protected seriesFor(values: readonly string[]): S {
+    const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
     let s = this.series.get(key);
     if (!s) {
       const labels: Record<string, string> = {};
@@ -49,11 +52,17 @@ abstract class FastMetric<S> {
     return s.data;
   }
 
+  /** The series for these label values (in labelNames order), for a caller to keep and record into. */
+  handle(values: readonly string[]): S {
+    return this.seriesFor(values);
+  }
+
   protected abstract create(): S;
   abstract get(): Promise<MetricShape>;
 
   reset(): void {
     this.series.clear();
+    this.generation++;
   }
 }
 
@@ -62,13 +71,6 @@ export class FastCounter extends FastMetric<{ value: number }> {
 
   inc(values: readonly string[], by = 1): void {
     this.seriesFor(values).value += by;
-  }
-
-  /** Hot path: the caller already holds the series key ('\u0000'-joined values), no array built. */
-  incKey(key: string, values: () => readonly string[]): void {
-    const s = this.series.get(key);
-    if (s) s.data.value++;
-    else this.seriesFor(values(), key).value++;
   }
 
   protected create() {
@@ -86,7 +88,7 @@ export class FastCounter extends FastMetric<{ value: number }> {
   }
 }
 
-interface HistogramData {
+export interface HistogramData {
   buckets: Float64Array;
   sum: number;
   count: number;
@@ -108,15 +110,11 @@ export class FastHistogram extends FastMetric<HistogramData> {
   }
 
   observe(values: readonly string[], value: number): void {
-    this.#record(this.seriesFor(values), value);
+    this.record(this.seriesFor(values), value);
   }
 
-  /** Hot path: the caller already holds the series key ('\u0000'-joined values). */
-  observeKey(key: string, values: () => readonly string[], value: number): void {
-    this.#record(this.series.get(key)?.data ?? this.seriesFor(values(), key), value);
-  }
-
-  #record(data: HistogramData, value: number): void {
+  /** Records into a series held from handle(). */
+  record(data: HistogramData, value: number): void {
     const bounds = this.#bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;

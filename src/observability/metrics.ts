@@ -1,15 +1,29 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { FastCounter, FastHistogram } from './fast-metrics.js';
+import { FastCounter, FastHistogram, type HistogramData } from './fast-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Prometheus metrics of the data plane; the per-request ones use FastCounter/FastHistogram. */
+/** One route and decision's series: its duration histogram and its counters by status. */
+interface RequestSeries {
+  readonly duration: HistogramData;
+  readonly byStatus: Map<number, { value: number }>;
+}
+
+/**
+ * Prometheus metrics of the data plane; the per-request ones use FastCounter/FastHistogram, whose
+ * series handles are kept here by route, decision and status: recording a request builds no
+ * string and no label array.
+ */
 export class GatewayMetrics {
   readonly registry: Registry;
   readonly #requests: FastCounter;
   readonly #duration: FastHistogram;
   readonly #upstreamDuration: FastHistogram;
   readonly #targetHealthy: Gauge<'upstream' | 'target'>;
+  readonly #byRoute = new Map<string, Map<string, RequestSeries>>();
+  readonly #byUpstream = new Map<string, HistogramData>();
+  /** The metrics' reset generations the handles above were taken in. */
+  #generation = 0;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -43,13 +57,43 @@ export class GatewayMetrics {
   }
 
   request(route: string, status: number, decision: string, seconds: number): void {
-    const rd = `${route}\u0000${decision}`;
-    this.#requests.incKey(`${rd}\u0000${status}`, () => [route, String(status), decision]);
-    this.#duration.observeKey(rd, () => [route, decision], seconds);
+    this.#checkGeneration();
+    let byDecision = this.#byRoute.get(route);
+    if (byDecision === undefined) {
+      byDecision = new Map();
+      this.#byRoute.set(route, byDecision);
+    }
+    let series = byDecision.get(decision);
+    if (series === undefined) {
+      series = { duration: this.#duration.handle([route, decision]), byStatus: new Map() };
+      byDecision.set(decision, series);
+    }
+    let count = series.byStatus.get(status);
+    if (count === undefined) {
+      count = this.#requests.handle([route, String(status), decision]);
+      series.byStatus.set(status, count);
+    }
+    count.value++;
+    this.#duration.record(series.duration, seconds);
   }
 
   upstream(name: string, seconds: number): void {
-    this.#upstreamDuration.observeKey(name, () => [name], seconds);
+    this.#checkGeneration();
+    let series = this.#byUpstream.get(name);
+    if (series === undefined) {
+      series = this.#upstreamDuration.handle([name]);
+      this.#byUpstream.set(name, series);
+    }
+    this.#upstreamDuration.record(series, seconds);
+  }
+
+  /** A registry reset drops the series: handles taken before it are dropped too. */
+  #checkGeneration(): void {
+    const generation = this.#requests.generation + this.#duration.generation + this.#upstreamDuration.generation;
+    if (generation === this.#generation) return;
+    this.#generation = generation;
+    this.#byRoute.clear();
+    this.#byUpstream.clear();
   }
 
   targetHealth(upstream: string, target: string, healthy: boolean): void {
