@@ -31,8 +31,10 @@ export function parseRawRequest(input: Buffer | string): RawRequest {
     .slice(0, headEnd)
     .split(/\r?\n/)
     .map((line) => line.replaceAll('\r', ' '));
-  const requestLine = (lines.shift() ?? '').trim();
-  const parts = requestLine.split(/\s+/);
+  // RFC 9110 §5.6.3 whitespace is SP and HTAB only: String#trim and \s would also eat byte
+  // 0xA0 (NBSP in latin1), which is the last byte of UTF-8 `①` (E2 91 A0).
+  const requestLine = ows(lines.shift() ?? '');
+  const parts = requestLine.split(/[ \t]+/);
   if (requestLine === '' || parts.length < 2) throw new Error('the first line is not an HTTP request line');
   // A raw space inside the target (a probe, refused by any strict parser) keeps the target whole
   // when the line still ends with a version.
@@ -44,12 +46,12 @@ export function parseRawRequest(input: Buffer | string): RawRequest {
   for (const line of lines) {
     if ((line.startsWith(' ') || line.startsWith('\t')) && headers.length > 0) {
       const last = headers[headers.length - 1]!;
-      last[1] += ` ${line.trim()}`;
+      last[1] += ` ${ows(line)}`;
       continue;
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    headers.push([ows(line.slice(0, colon)), ows(line.slice(colon + 1))]);
   }
   let body = text.slice(headEnd + sepLength);
   const header = (name: string) => headers.find(([k]) => k.toLowerCase() === name)?.[1];
@@ -60,6 +62,10 @@ export function parseRawRequest(input: Buffer | string): RawRequest {
     body = length !== undefined && /^\d+$/.test(length) ? body.slice(0, Number(length)) : '';
   }
   return { method, uri, protocol, headers, body };
+}
+
+function ows(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 function dechunk(text: string): string {

@@ -10,7 +10,6 @@ import { crsAvailable, defaultRegistries, loadCrsForCi, loadTests, runTest } fro
 /** Engine-level gaps, each explained in docs/waf-conformance.md. */
 const KNOWN_GAPS = new Map<string, string>([
   ['920620-1', 'two Content-Type headers: nginx keeps one, we keep both (the anchor fails it too)'],
-  ['942101-9', 'libinjection-equivalent @detectSQLi misses this path-embedded union'],
 ]);
 
 const available = crsAvailable();
