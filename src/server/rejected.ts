@@ -143,15 +143,8 @@ const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
  */
 export function refusedHead(req: IncomingMessage): string | undefined {
   if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? 'HTTP/0.9 request' : undefined;
-  const raw = req.rawHeaders;
-  let host: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      host = raw[i + 1]!;
-      break;
-    }
-  }
+  // Node keeps the first Host of several; the handler refuses the others before this runs.
+  const host = req.headers.host;
   if (host === undefined) return req.httpVersionMinor >= 1 ? 'no Host header' : undefined;
   if (host === '') return 'empty Host header';
   if (!HOST_FIELD.test(host) || ENCODED_CONTROL.test(host)) return 'invalid Host header';

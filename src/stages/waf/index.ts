@@ -332,7 +332,7 @@ export const wafStage: StageDefinition<WafGlobal, WafRoute, WafShared> = {
       if (error instanceof SecLangError) throw new ConfigError(['waf'], error.message);
       throw error;
     }
-    if (g.inspectRejected !== false) {
+    if (g.inspectRejected ?? g.mode !== 'off') {
       const paranoiaLevel = g.paranoiaLevel ?? DEFAULTS.paranoiaLevel;
       services.shared.set(
         WAF_REJECTED_KEY,

@@ -3,7 +3,7 @@ import type { Waf } from '../../waf/engine/waf.js';
 
 /**
  * services.shared key of the RejectedInspector: set when a top-level `waf` is configured and
- * `waf.inspectRejected` is not false. The server reads it for the requests it refuses before any
+ * `waf.inspectRejected` is true, or unset and `waf.mode` is not `off`. The server reads it for the requests it refuses before any
  * route's pipeline runs. It lives here, in a module without runtime imports, so the server can
  * read it without loading the WAF (a configuration without `waf` never imports the engine).
  */

@@ -59,7 +59,7 @@ export const WafGlobalSchema = Type.Object(
     inspectRejected: Type.Optional(
       Type.Boolean({
         description:
-          'also run the request phases, logging only, over requests the HTTP layer refuses before any route (parser errors, refused paths, 404, 405, CONNECT); the refusal is answered unchanged (default true)',
+          'also run the request phases, logging only, over requests the HTTP layer refuses before any route (parser errors, refused paths, 404, 405, CONNECT); the refusal is answered unchanged (default true unless mode is off)',
       }),
     ),
     auditLog: Type.Optional(
