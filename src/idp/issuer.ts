@@ -6,6 +6,9 @@ import type { Store } from '../store/types.js';
 /** The name routes use for the identity provider's tokens: `jwt: { issuers: [builtin] }`. */
 export const BUILTIN_ISSUER = 'builtin';
 
+/** Lifetime of the access tokens the identity provider issues: the longest a JWT of it stays usable. */
+export const ACCESS_TOKEN_TTL_SEC = 600;
+
 /**
  * The provider's public signing keys, read from the store (retired keys included until their
  * notAfter, so tokens signed before a rotation keep verifying). A kid not seen before triggers a

@@ -2,6 +2,7 @@ import { createPrivateKey, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 import { CLIENT_SECRET_PURPOSE, forwardedRequest, issuerHeaders } from './forwarding.js';
+import { ACCESS_TOKEN_TTL_SEC } from './issuer.js';
 
 export { CLIENT_SECRET_PURPOSE };
 
@@ -87,7 +88,7 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
   const { store, audience } = options;
   const StoreAdapter = createOidcAdapterClass(store);
   const clients = clientAdapter(store);
-  const ttl = options.accessTokenTtlSec ?? 600;
+  const ttl = options.accessTokenTtlSec ?? ACCESS_TOKEN_TTL_SEC;
   const jwks = await signingJwks(store);
   // Sign with the active key's algorithm (it is first): a retired key only verifies.
   const alg = String(jwks[0]?.alg ?? 'ES256');

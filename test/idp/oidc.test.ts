@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import pino from 'pino';
+import type { CliIO } from '../../src/cli/command.js';
+import { main } from '../../src/cli/main.js';
 import { Accounts } from '../../src/idp/accounts.js';
 import { addClient } from '../../src/idp/clients.js';
 import { rotateSigningKeys } from '../../src/idp/keys.js';
@@ -362,5 +364,33 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     }
     const jwks = (await (await fetch(`${url}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
     assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [oldKid, rotated.created.kid].sort());
+  });
+
+  // Last: it disables ann.
+  test('portcullis user disable (another process, same database): her unexpired access token is refused within 1 s', async (t) => {
+    const { verifier, challenge } = pkce();
+    const code = await authorize(challenge);
+    const issued = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    const call = () =>
+      fetch(`${url}/api`, { headers: { authorization: `Bearer ${issued.body.access_token}` } }).then((r) => r.status);
+    assert.equal(await call(), 200);
+    const out: string[] = [];
+    const cli: CliIO = { stdout: (s) => void out.push(s), stderr: (s) => void out.push(s), env: {}, cwd: dataDir };
+    assert.equal(await main(['user', 'disable', 'ann', '--db', join(dataDir, 'portcullis.db')], cli), 0, out.join(''));
+    const disabledAt = performance.now();
+    let status = await call();
+    while (status === 200 && performance.now() - disabledAt < 3000) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = await call();
+    }
+    const took = performance.now() - disabledAt;
+    assert.equal(status, 401);
+    assert.ok(took < 1000, `refused after ${Math.round(took)} ms`);
+    t.diagnostic(`access token refused ${Math.round(took)} ms after user disable`);
   });
 });

@@ -1,5 +1,6 @@
 import { AccountError, Accounts } from '../../idp/accounts.js';
 import { generatePassword, listFlag, positionals, readStdin, withStore } from '../../idp/cli/store.js';
+import { ACCESS_TOKEN_TTL_SEC } from '../../idp/issuer.js';
 import * as support from '../../store/cli-support.js';
 import type { Store, UserRecord } from '../../store/types.js';
 import type { CliIO, Command } from '../command.js';
@@ -12,7 +13,8 @@ Commands:
                  printed once, and must be changed at first login.
   list [--json]  users: username, id, roles, groups, state
   disable USERNAME | enable USERNAME
-                 a disabled user cannot log in; disabling also ends their sessions
+                 a disabled user cannot log in; disabling also ends their sessions and,
+                 within a second, running gateways refuse the access tokens issued to them
   reset-password USERNAME [--password-stdin]
                  new one-time password (printed once, must be changed at first login)
                  or the password read from stdin; ends the user's sessions
@@ -86,7 +88,16 @@ async function run(argv: readonly string[], io: CliIO, store: Store): Promise<nu
         disabled: sub === 'disable',
         ...(sub === 'enable' ? { lockedUntil: null } : {}),
       });
-      if (sub === 'disable') await store.sessions.deleteByUser(user.id);
+      if (sub === 'disable') {
+        await store.sessions.deleteByUser(user.id);
+        // Running gateways refuse the user's unexpired access tokens within a second (the store's
+        // revocation feed); sessions, Basic and API keys already check the disabled flag.
+        await store.revocations.add({
+          kind: 'subject',
+          id: user.id,
+          until: Date.now() + (ACCESS_TOKEN_TTL_SEC + 60) * 1000,
+        });
+      }
       await store.audit.append({ type: `user.${sub}`, actor: 'cli', subject: user.id });
       io.stdout(`user ${user.username} ${sub}d\n`);
       return 0;

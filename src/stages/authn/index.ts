@@ -303,12 +303,7 @@ async function verifyBearer(token: string, rule: CompiledRule, shared: AuthnShar
 }
 
 function revokedIdentity(identity: Identity, shared: AuthnShared): boolean {
-  const iss = identity.issuer ?? '';
-  const jti = identity.claims.jti;
-  return (
-    (typeof jti === 'string' && shared.revocations.has('jti', `${iss} ${jti}`)) ||
-    shared.revocations.has('subject', `${iss} ${identity.subject}`)
-  );
+  return shared.isTokenRevoked(identity.issuer ?? '', identity.claims.jti, identity.subject);
 }
 
 function invalid(

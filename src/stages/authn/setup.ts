@@ -62,6 +62,11 @@ export interface AuthnShared {
   readonly signer: GatewayTokenSigner | undefined;
   readonly upstream: UpstreamSettings;
   readonly revocations: RevocationList;
+  /**
+   * A token of issuer `iss` is revoked by its jti, by its issuer-qualified subject, or — for the
+   * built-in identity provider, whose subjects are the store's user ids — by the bare subject.
+   */
+  readonly isTokenRevoked: (iss: string, jti: unknown, sub: unknown) => boolean;
   readonly bans: () => BanManager | undefined;
   readonly close: () => Promise<void>;
 }
@@ -116,11 +121,14 @@ export async function setupAuthentication(
   const builtin = shared.get(K.builtinIssuer) as TrustedIssuer | undefined;
   if (builtin && !issuers.some((i) => i.name === builtin.name)) issuers.push(builtin);
   // Always built and published, even without configured issuers: the identity provider adds its own.
-  const jwt = new JwtVerifier(issuers, {
-    isRevoked: (iss, claims) =>
-      (typeof claims.jti === 'string' && revocations.has('jti', `${iss} ${claims.jti}`)) ||
-      revocations.has('subject', `${iss} ${claims.sub}`),
-  });
+  // The identity provider's subjects are the store's user ids, the names sessions, Basic and
+  // `portcullis user disable` revoke: a bare-subject revocation refuses its JWTs too.
+  const isBuiltin = (iss: string) => (shared.get(K.builtinIssuer) as TrustedIssuer | undefined)?.config.issuer === iss;
+  const isTokenRevoked = (iss: string, jti: unknown, sub: unknown): boolean =>
+    (typeof jti === 'string' && revocations.has('jti', `${iss} ${jti}`)) ||
+    revocations.has('subject', `${iss} ${sub}`) ||
+    (typeof sub === 'string' && revocations.has('subject', sub) && isBuiltin(iss));
+  const jwt = new JwtVerifier(issuers, { isRevoked: (iss, claims) => isTokenRevoked(iss, claims.jti, claims.sub) });
 
   const introspectors = new Map<string, Introspector>();
   for (const [name, server] of Object.entries(config.introspection ?? {})) {
@@ -247,6 +255,7 @@ export async function setupAuthentication(
 
   return {
     realm: config.realm ?? 'portcullis',
+    isTokenRevoked,
     issuerNames: new Set(issuers.map((i) => i.name)),
     jwt,
     introspectors,
