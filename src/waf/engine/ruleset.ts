@@ -1,3 +1,4 @@
+import type { LiteralScanner } from '../regex/literal-scan.js';
 import type { EngineMode, Rule, RulePhase } from './types.js';
 
 /** Engine settings a configuration sets with Sec* directives. */
@@ -49,6 +50,10 @@ export interface RuleSet {
   /** Every rule with an id (chain starters), for lookups by id. */
   readonly byId: ReadonlyMap<number, Rule>;
   readonly ruleCount: number;
+  /** The required literals of every rule's operator, scanned once per value (Rule.literalSlot). */
+  readonly literals: LiteralScanner;
+  /** Number of distinct Rule.literalGroup values. */
+  readonly literalGroups: number;
   /** Load-time notes (rules kept but inert), for the start-up log. */
   readonly warnings: readonly string[];
 }

@@ -1,7 +1,9 @@
 import { BODY_PROCESSORS } from '../body/registry.js';
 import type { BodySink } from '../body/types.js';
 import { parseQueryString } from '../body/urlencoded.js';
+import { COUNTING, counters } from '../counters.js';
 import type { OperatorTx } from '../operators/types.js';
+import { hasSlot } from '../regex/literal-scan.js';
 import { parseVariables } from '../seclang/variables.js';
 import { VARIABLES, type VariableSource } from '../variables/registry.js';
 import { type CollectionEntry, KeyedCollection } from './collection.js';
@@ -16,6 +18,7 @@ import type {
   MatchedRule,
   MutableCollection,
   Rule,
+  RuleOperator,
   RulePhase,
   TargetValue,
   VariableSelector,
@@ -96,6 +99,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #skipped = new Set<CollectionEntry>();
   /** value -> results of transformation-chain prefixes, indexed by prefix id (Rule.transformationIds). */
   readonly #transformCache = new Map<string, (string | undefined)[]>();
+  /** transformed value -> which rules' required literals it holds (RuleSet.literals.scan). */
+  readonly #literalHits = new Map<string, Uint32Array>();
+  /** Per literal group (Rule.literalGroup): the union of its values' hits, this phase. */
+  #groupHits: (Uint32Array | undefined)[] = [];
   readonly #matched: MatchedRule[] = [];
   readonly #views = new Map<string, { stamp: number; entries: readonly CollectionEntry[] }>();
   readonly #phasesDone = new Set<RulePhase>();
@@ -578,6 +585,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #evaluatePhase(phase: RulePhase): void {
     const rules = this.#rules.phases.get(phase) ?? [];
     if (this.#skipRequests.length > 0) this.#resolveSkips();
+    // Request data may have grown since the last phase (the body, the response).
+    if (this.#groupHits.length > 0) this.#groupHits = [];
     this.#skipAfter = undefined;
     this.#skip = 0;
     for (const rule of rules) {
@@ -610,6 +619,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #evaluateRule(rule: Rule, phase: RulePhase): void {
+    if (COUNTING) counters.rules++;
     if (this.#matchedVars.size > 0) this.#matchedVars.clear();
     if (this.#currentMatches.length > 0) this.#currentMatches = [];
     this.#currentRule = rule;
@@ -619,6 +629,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#ruleMsg = '';
     this.#ruleLogdata = '';
     this.#ruleTextExpanded = false;
+    if (rule.literalGroup >= 0 && !this.#groupHolds(rule)) {
+      // No value this rule reads holds one of its required literals: it cannot match.
+      if (COUNTING) counters.rulesSkipped++;
+      return;
+    }
     let member: Rule | undefined = rule;
     while (member) {
       if (!this.#evaluateOne(member, rule)) {
@@ -676,18 +691,83 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   /** Transforms one value, runs the operator, and records a match. */
   #test(rule: Rule, starter: Rule, variable: string, key: string, input: string): boolean {
     const op = rule.operator!;
+    const slot = rule.literalSlot;
     if (!rule.multiMatch) {
       const value = this.#transform(rule, input);
-      if (op.impl.evaluate(this, value) === op.negated) return false;
+      if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated)
+        return false;
       this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
       return true;
     }
     for (const value of this.#transformAll(rule, input)) {
-      if (op.impl.evaluate(this, value) === op.negated) continue;
+      if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated) continue;
       this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
       return true;
     }
     return false;
+  }
+
+  #evaluate(op: RuleOperator, value: string): boolean {
+    if (COUNTING) counters.tests[op.name] = (counters.tests[op.name] ?? 0) + 1;
+    return op.impl.evaluate(this, value);
+  }
+
+  /**
+   * Whether `value` holds one of the required literals of the operator in `slot`: when it does
+   * not, the operator cannot match and is not run. One scan per distinct value answers for
+   * every rule.
+   */
+  #holdsLiterals(slot: number, value: string): boolean {
+    return hasSlot(this.#scan(value), slot);
+  }
+
+  #scan(value: string): Uint32Array {
+    let hits = this.#literalHits.get(value);
+    if (hits === undefined) {
+      hits = this.#rules.literals.scan(value);
+      this.#literalHits.set(value, hits);
+      if (COUNTING) counters.literalScans++;
+    }
+    return hits;
+  }
+
+  /**
+   * Whether some value of the rule's literal group holds one of the rule's required literals. The
+   * group's values are every value its targets select, before transaction-level exclusions, so
+   * the answer is a necessary condition for the rule to match.
+   */
+  #groupHolds(rule: Rule): boolean {
+    let union = this.#groupHits[rule.literalGroup];
+    if (union === undefined) {
+      union = this.#scanGroup(rule);
+      this.#groupHits[rule.literalGroup] = union;
+    }
+    return hasSlot(union, rule.literalSlot);
+  }
+
+  #scanGroup(rule: Rule): Uint32Array {
+    const union = new Uint32Array((this.#rules.literals.slots + 31) >>> 5);
+    for (const sel of rule.targets) {
+      const def = VARIABLES.get(sel.name);
+      if (!def) continue;
+      if (def.kind === 'scalar') {
+        this.#addHits(union, rule, def.read(this) ?? '');
+        continue;
+      }
+      const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
+      const entries = indexed ? def.lookup!(this, sel.keyLower!) : def.read(this);
+      for (const e of entries) {
+        if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
+        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
+        this.#addHits(union, rule, e.value);
+      }
+    }
+    return union;
+  }
+
+  #addHits(union: Uint32Array, rule: Rule, raw: string): void {
+    if (rule.multiMatch) for (const v of this.#transformAll(rule, raw)) orInto(union, this.#scan(v));
+    else orInto(union, this.#scan(this.#transform(rule, raw)));
   }
 
   #onValueMatched(rule: Rule, starter: Rule, target: TargetValue, value: string): void {
@@ -827,6 +907,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       // multi-megabyte REQUEST_BODY would multiply the memory a request can pin.
       let v = input;
       for (const t of ts) v = t.fn(v);
+      if (COUNTING) counters.transformRuns += n;
       return v;
     }
     const ids = rule.transformationIds;
@@ -839,7 +920,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       this.#transformCache.set(input, slots);
     } else {
       const full = slots[ids[n - 1]!];
-      if (full !== undefined) return full;
+      if (full !== undefined) {
+        if (COUNTING) counters.transformCacheHits++;
+        return full;
+      }
       for (let i = n - 2; i >= 0; i--) {
         const hit = slots[ids[i]!];
         if (hit !== undefined) {
@@ -853,6 +937,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       value = ts[i]!.fn(value);
       slots[ids[i]!] = value;
     }
+    if (COUNTING) counters.transformRuns += n - start;
     return value;
   }
 
@@ -882,6 +967,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       if (next === undefined) {
         next = ts[i]!.fn(v);
         slots[id] = next;
+        if (COUNTING) counters.transformRuns++;
       }
       v = next;
       if (v !== out[out.length - 1]) out.push(v);
@@ -918,6 +1004,10 @@ const MAX_CACHED_VALUE = 65536;
 
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
+}
+
+function orInto(union: Uint32Array, hits: Uint32Array): void {
+  for (let i = 0; i < union.length; i++) union[i]! |= hits[i]!;
 }
 
 function keyMatches(sel: VariableSelector, e: CollectionEntry): boolean {

@@ -96,6 +96,18 @@ export interface Rule {
   readonly transformationKeys: readonly string[];
   /** A small integer per distinct prefix key, process-wide, for the per-value result slots. */
   readonly transformationIds: readonly number[];
+  /**
+   * The operator's slot in the rule set's LiteralScanner (RuleSet.literals), or -1: with a slot,
+   * a value in which the scan finds none of the operator's required literals cannot match.
+   */
+  readonly literalSlot: number;
+  /**
+   * With a literal slot, the rule's group (RuleSet.literalGroups) when its targets only read
+   * request and response data that rules cannot change, else -1. Rules of one group read the same
+   * values through the same transformations: the transaction scans them once per phase, and a
+   * rule whose slot none of them holds is skipped whole.
+   */
+  readonly literalGroup: number;
   readonly msg?: string;
   readonly logdata?: string;
   readonly severity?: number;

@@ -47,6 +47,9 @@ const LOCATE_LIMIT = 4096;
 
 function regexOperator(regex: SeclangRegex): Operator {
   return {
+    get requiredLiterals() {
+      return regex.requiredLiterals;
+    },
     evaluate(tx: OperatorTx, input: string) {
       if (!tx.capturing && input.length > LOCATE_LIMIT) {
         if (!regex.test(input)) return false;

@@ -18,6 +18,13 @@ export interface OperatorTx {
 export interface Operator {
   /** Whether the (transformed) input matches. Must run in bounded time for any input. */
   evaluate(tx: OperatorTx, input: string): boolean;
+  /**
+   * Lower-cased strings of which every matching input contains one (ASCII case-insensitively),
+   * when the operator knows such a set (`@rx` with a fixed pattern). The engine then scans each
+   * value once for the literals of all rules and skips `evaluate` on values that hold none,
+   * where it would return false.
+   */
+  readonly requiredLiterals?: readonly string[];
 }
 
 export interface OperatorOptions {

@@ -1,3 +1,4 @@
+import { COUNTING, counters } from '../counters.js';
 import { PhraseMatcher } from './aho-corasick.js';
 import { LazyDfa } from './dfa.js';
 import { emit, emittedTestIsExact } from './emit.js';
@@ -131,16 +132,26 @@ class CompiledRegex implements SeclangRegex {
    */
   test(input: string): boolean {
     this.#shortPath ??= this.linear && emittedTestIsExact(this.#root);
-    if (input.length <= SHORT_VALUE && this.#shortPath) return this.#regex.test(input);
-    if (!this.#passes(input)) return false;
+    if (COUNTING) counters.regexTests++;
+    if (input.length <= SHORT_VALUE && this.#shortPath) {
+      if (COUNTING) counters.regexShortV8++;
+      return this.#regex.test(input);
+    }
+    if (!this.#passes(input)) {
+      if (COUNTING) counters.regexPrefilterRejects++;
+      return false;
+    }
     const dfa = this.#automaton();
+    if (COUNTING) dfa === null ? counters.regexV8++ : counters.regexDfa++;
     // Without a DFA (lookarounds, back-references), V8's engine is all there is.
     return dfa === null ? this.#regex.test(input) : dfa.test(input);
   }
 
   exec(input: string): RegExpExecArray | null {
     // The backtracking engine only runs on values already proved to match.
-    return this.test(input) ? this.#regex.exec(input) : null;
+    if (!this.test(input)) return null;
+    if (COUNTING) counters.regexExec++;
+    return this.#regex.exec(input);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Node } from './parse.js';
  */
 const MAX_EXACT = 64;
 const MAX_REQUIRED = 512;
-const MAX_EXPAND_SET = 4;
+const MAX_EXPAND_SET = 8;
 
 interface Summary {
   /** All strings the node can match (folded to lower case), or null when unknown or too many. */
@@ -58,6 +58,18 @@ function summarise(node: Node): Summary {
   }
 }
 
+function score(s: readonly string[] | null): number {
+  if (s === null || s.length === 0) return -1;
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const x of s) shortest = Math.min(shortest, x.length === 1 && isCommonByte(x.charCodeAt(0)) ? 0.5 : x.length);
+  if (shortest === 0) return -1;
+  return Math.min(shortest, 8) * 1000 - s.length;
+}
+
+function isCommonByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c === 0x20;
+}
+
 function summariseAlternation(parts: Summary[]): Summary {
   let exact: string[] | null = [];
   let required: string[] | null = [];
@@ -94,15 +106,13 @@ function summariseSequence(parts: Summary[]): Summary {
   return { exact: whole && run !== null ? [...new Set(run as string[])] : null, required: best };
 }
 
-/** The better of two candidate sets: longer shortest string first, then fewer strings. */
+/**
+ * The better of two candidate sets: longer shortest string first, then fewer strings. A single
+ * letter, digit or space counts as half a byte: some letter occurs in nearly every value, so a set
+ * such as CRS 932's command initials (`b`, `c`, `d`...) rejects nothing, where the command
+ * separators in front of them (`;`, `|`, `&`, a newline...) reject almost every benign value.
+ */
 function pick(a: readonly string[] | null, b: readonly string[] | null): string[] | null {
-  const score = (s: readonly string[] | null): number => {
-    if (s === null || s.length === 0) return -1;
-    let shortest = Number.POSITIVE_INFINITY;
-    for (const x of s) shortest = Math.min(shortest, x.length);
-    if (shortest === 0) return -1;
-    return Math.min(shortest, 8) * 1000 - s.length;
-  };
   const sa = score(a);
   const sb = score(b);
   if (sa < 0 && sb < 0) return null;

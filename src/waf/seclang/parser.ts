@@ -8,6 +8,7 @@ import type { Rule, RuleOperator, RulePhase, VariableSelector } from '../engine/
 import { RULE_PHASES } from '../engine/types.js';
 import type { OperatorFactory } from '../operators/types.js';
 import { UNSUPPORTED } from '../operators/unsupported.js';
+import { LiteralScanner } from '../regex/literal-scan.js';
 import type { Transformation } from '../transformations/types.js';
 import { VARIABLES } from '../variables/registry.js';
 import { type ActionItem, parseActionList } from './actions.js';
@@ -387,9 +388,42 @@ class Parser {
     const phases = new Map<RulePhase, Rule[]>(RULE_PHASES.map((p) => [p, []]));
     const byId = new Map<number, Rule>();
     let count = 0;
+    // One literal slot per distinct operator argument: CRS applies the same pattern in several
+    // rules (per target, per paranoia level), and one bit then answers for all of them.
+    const slots = new Map<string, number>();
+    const literalSets: (readonly string[])[] = [];
+    const groups = new Map<string, number>();
+    const groupOf = (b: RuleBuild, slot: number): number => {
+      if (slot < 0 || b.operator!.negated || !b.targets.every(isStableTarget)) return -1;
+      const key = JSON.stringify([
+        b.targets.map(selectorKey),
+        b.exclusions.map(selectorKey),
+        b.draft.transformations.map((t) => t.name.toLowerCase()),
+        b.draft.multiMatch,
+      ]);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = groups.size;
+        groups.set(key, group);
+      }
+      return group;
+    };
+    const slotOf = (b: RuleBuild): number => {
+      const op = b.operator;
+      const literals = op?.impl.requiredLiterals;
+      if (op === undefined || literals === undefined || literals.length === 0) return -1;
+      const key = `${op.name}\n${op.argument}`;
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = literalSets.length;
+        literalSets.push(literals);
+        slots.set(key, slot);
+      }
+      return slot;
+    };
     for (const build of this.#rules) {
       if (build.removed) continue;
-      const rule = freeze(build);
+      const rule = freeze(build, slotOf, groupOf);
       if (build.marker !== undefined) {
         for (const list of phases.values()) list.push(rule);
         continue;
@@ -398,17 +432,74 @@ class Parser {
       byId.set(rule.id, rule);
       count++;
     }
-    return { settings: this.#settings, phases, byId, ruleCount: count, warnings: this.#warnings };
+    return {
+      settings: this.#settings,
+      phases,
+      byId,
+      ruleCount: count,
+      warnings: this.#warnings,
+      literals: new LiteralScanner(literalSets),
+      literalGroups: groups.size,
+    };
   }
 }
 
-function freeze(build: RuleBuild): Rule {
+function freeze(
+  build: RuleBuild,
+  slotOf: (b: RuleBuild) => number,
+  groupOf: (b: RuleBuild, slot: number) => number,
+): Rule {
   let next: Rule | undefined;
   const starterId = build.draft.id ?? 0;
   for (let i = build.members.length - 1; i >= 0; i--) {
-    next = toRule(build.members[i]!, 0, starterId, true, build.draft.phase ?? 1, next);
+    const member = build.members[i]!;
+    next = toRule(member, 0, starterId, true, build.draft.phase ?? 1, next, slotOf(member), -1);
   }
-  return toRule(build, starterId, starterId, false, build.draft.phase ?? 1, next);
+  const slot = slotOf(build);
+  return toRule(build, starterId, starterId, false, build.draft.phase ?? 1, next, slot, groupOf(build, slot));
+}
+
+/**
+ * Variables holding request or response data, set only while the transaction is fed (between
+ * phases): no action changes them while rules run, unlike TX, MATCHED_VAR(S), ENV or the
+ * persistent collections. Counts (`&ARGS`) are left out: a count matches without any literal.
+ */
+const STABLE_VARIABLES = new Set([
+  'ARGS',
+  'ARGS_NAMES',
+  'ARGS_GET',
+  'ARGS_GET_NAMES',
+  'ARGS_POST',
+  'ARGS_POST_NAMES',
+  'ARGS_PATH',
+  'REQUEST_HEADERS',
+  'REQUEST_HEADERS_NAMES',
+  'REQUEST_COOKIES',
+  'REQUEST_COOKIES_NAMES',
+  'REQUEST_FILENAME',
+  'REQUEST_BASENAME',
+  'REQUEST_URI',
+  'REQUEST_URI_RAW',
+  'REQUEST_LINE',
+  'REQUEST_METHOD',
+  'REQUEST_PROTOCOL',
+  'REQUEST_BODY',
+  'QUERY_STRING',
+  'PATH_INFO',
+  'FILES',
+  'FILES_NAMES',
+  'XML',
+  'RESPONSE_BODY',
+  'RESPONSE_HEADERS',
+  'RESPONSE_HEADERS_NAMES',
+]);
+
+function isStableTarget(sel: VariableSelector): boolean {
+  return !sel.count && STABLE_VARIABLES.has(sel.name);
+}
+
+function selectorKey(sel: VariableSelector): string {
+  return `${sel.name}:${sel.key ?? ''}:${sel.keyRegex === undefined ? '' : `/${sel.keyRegex.source}/${sel.keyRegex.flags}`}`;
 }
 
 function toRule(
@@ -418,6 +509,8 @@ function toRule(
   isChainMember: boolean,
   phase: RulePhase,
   chained: Rule | undefined,
+  literalSlot: number,
+  literalGroup: number,
 ): Rule {
   const d = b.draft;
   const keys: string[] = [];
@@ -440,6 +533,8 @@ function toRule(
     transformations: d.transformations,
     transformationKeys: keys,
     transformationIds: keys.map(prefixId),
+    literalSlot,
+    literalGroup,
     ...(d.msg !== undefined ? { msg: d.msg } : {}),
     ...(d.logdata !== undefined ? { logdata: d.logdata } : {}),
     ...(d.severity !== undefined ? { severity: d.severity } : {}),
