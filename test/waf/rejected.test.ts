@@ -18,6 +18,7 @@ SecRule ARGS "@rx (?i)union\\s+select" "id:8004,phase:2,pass,log,msg:'union sele
 SecRule REQUEST_FILENAME "@rx \\n" "id:8005,phase:1,pass,log,msg:'LF in path'"
 SecRule REQUEST_PROTOCOL "!@within HTTP/1.0 HTTP/1.1 HTTP/2.0" "id:8006,phase:1,pass,log,msg:'protocol'"
 SecRule REQUEST_HEADERS "@rx \\r" "id:8007,phase:1,pass,log,msg:'CR in a header'"
+SecRule REQUEST_PROTOCOL "@rx ^$" "id:8008,phase:1,pass,log,msg:'no version'"
 `;
 
 const ROUTES = `routes:
@@ -148,6 +149,15 @@ describe('requests refused before routing, with a top-level WAF', () => {
       const res = await rawRequest(gw.port, `GET /api/x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
       assert.equal(statusOf(res), 200, host);
     }
+  });
+
+  test('a request line without a version gets an HTTP/0.9 answer: the body, no status line', async () => {
+    const from = auditLines(gw).length;
+    const res = await rawRequest(gw.port, `GET /api/x \r\n${HEAD}\r\n`);
+    assert.ok(!res.startsWith('HTTP/'), res);
+    assert.equal((JSON.parse(res) as { code: string }).code, 'PC_ERR_BAD_REQUEST');
+    const decision = transactionOf(gw, from, 8008).find((l) => l['decision'] !== undefined);
+    assert.equal(decision?.['decision'], 'bad_request');
   });
 
   test('HTTP/0.9 on the request line: 400', async () => {
