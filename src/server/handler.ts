@@ -19,7 +19,7 @@ import {
   runResponseHead,
 } from '../pipeline/runner.js';
 import type { StageResponse, Verdict } from '../pipeline/stage.js';
-import { forward, type UpstreamFailure } from '../proxy/forward.js';
+import { type ForwardControl, forward, type UpstreamFailure } from '../proxy/forward.js';
 import { normalizeTarget } from '../routing/normalize.js';
 import { GATEWAY_HEADERS_KEY } from '../stages/headers/index.js';
 import { inspectRefused, refusedHead } from './rejected.js';
@@ -126,7 +126,10 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
     let upstreamMs: number | undefined;
     let finished = false;
     let logReason: string | undefined;
+    let upstreamControl: ForwardControl | undefined;
 
+    // The one 'close' listener: accounting and logging, then the upstream exchange is cut if the
+    // answer did not finish (the client went away).
     const finish = () => {
       if (finished) return;
       finished = true;
@@ -135,7 +138,7 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
       const totalMs = performance.now() - startedAt;
       const d = ctx?.decision ?? decision;
       metrics.request(route?.name ?? '(none)', status, d, totalMs / 1000);
-      if (ctx && route)
+      if (ctx && route && route.pipeline.log.length > 0)
         runLog(route.pipeline, ctx, status, (error) => logger.error({ err: error, requestId: id }, 'log stage failed'));
       if (options.accessLogger) {
         options.accessLogger.info({
@@ -152,6 +155,9 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
           ...(logReason ? { reason: logReason } : {}),
           ...(ctx && hasKeys(ctx.logFields) ? ctx.logFields : {}),
         });
+      }
+      if (upstreamControl !== undefined && !res.writableFinished) {
+        upstreamControl.abort(new Error('client closed the connection'));
       }
     };
     res.once('close', finish);
@@ -225,15 +231,13 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         });
       route = match.value;
       const r = route;
-      const peer: PeerInfo = {
-        address: socket.remoteAddress ?? '',
-        port: socket.remotePort ?? 0,
-        tls,
-        protocol: req.httpVersion === '2.0' ? 'h2' : req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1',
-        ...(tls && (socket as TLSSocket).authorized
-          ? { certificate: (socket as TLSSocket).getPeerCertificate(true) }
-          : {}),
-      };
+      const address = socket.remoteAddress ?? '';
+      const port = socket.remotePort ?? 0;
+      const protocol = req.httpVersion === '2.0' ? 'h2' : req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1';
+      const peer: PeerInfo =
+        tls && (socket as TLSSocket).authorized
+          ? { address, port, tls, protocol, certificate: (socket as TLSSocket).getPeerCertificate(true) }
+          : { address, port, tls, protocol };
       const upstreamHeaders = forwardHeaders(headers, r, {
         clientIp,
         peerAddress: peer.address,
@@ -405,9 +409,7 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
             },
           },
         );
-        res.once('close', () => {
-          if (!res.writableFinished) control.abort(new Error('client closed the connection'));
-        });
+        upstreamControl = control;
       };
 
       then(runRequestHead(r.pipeline, c), afterHead);
