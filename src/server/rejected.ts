@@ -147,6 +147,6 @@ export function refusedHead(req: IncomingMessage): string | undefined {
   const host = req.headers.host;
   if (host === undefined) return req.httpVersionMinor >= 1 ? 'no Host header' : undefined;
   if (host === '') return 'empty Host header';
-  if (!HOST_FIELD.test(host) || ENCODED_CONTROL.test(host)) return 'invalid Host header';
+  if (!HOST_FIELD.test(host) || (host.includes('%') && ENCODED_CONTROL.test(host))) return 'invalid Host header';
   return undefined;
 }
