@@ -257,3 +257,24 @@ describe('waf.inspectRejected: false', () => {
     assert.ok(auditLines(gw).some((l) => l['ruleId'] === 8001));
   });
 });
+
+describe('waf.mode: off, inspectRejected unset', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    upstream = await startUpstream();
+    gw = await startTestGateway(
+      `${proxyYaml(upstream.url)}waf:\n  rules: [rules.conf]\n  mode: off\n  auditLog: { path: audit.log }\n`,
+      { files: { 'rules.conf': RULES } },
+    );
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  test('refusals are not inspected when the WAF is off', async () => {
+    assert.equal(statusOf(await rawRequest(gw.port, `TEST / HTTP/1.1\r\n${HEAD}\r\n`)), 501);
+    assert.deepEqual(auditLines(gw), []);
+  });
+});
