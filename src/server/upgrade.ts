@@ -11,6 +11,7 @@ import { runRequestHead } from '../pipeline/runner.js';
 import type { Verdict } from '../pipeline/stage.js';
 import { normalizeTarget } from '../routing/normalize.js';
 import { forwardHeaders, stripPort } from './handler.js';
+import { refusedHead } from './rejected.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -32,6 +33,9 @@ export function createUpgradeHandler(options: { current: () => Runtime; logger: 
     socket.on('error', () => socket.destroy());
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET')
       return fail('PC_ERR_BAD_REQUEST');
+    // The server lets a request without Host through to the handlers (requireHostHeader: false);
+    // RFC 9112 §3.2 is enforced here as in the request handler.
+    if (refusedHead(req)) return fail('PC_ERR_BAD_REQUEST');
     const normal = normalizeTarget(req.url ?? '/');
     if (!normal.ok) return fail('PC_ERR_BAD_PATH');
     const hostHeader = req.headers.host ?? '';

@@ -231,6 +231,12 @@ describe('requests refused before routing, without a WAF', () => {
     );
     assert.equal(statusOf(await rawRequest(gw.port, `CONNECT a:1 HTTP/1.1\r\n${HEAD}\r\n`)), 501);
   });
+
+  test('a WebSocket upgrade without Host is refused too (RFC 9112 §3.2)', async () => {
+    const res = await rawRequest(gw.port, 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    assert.equal(statusOf(res), 400);
+    assert.equal(problemOf(res).code, 'PC_ERR_BAD_REQUEST');
+  });
 });
 
 describe('waf.inspectRejected: false', () => {
