@@ -291,6 +291,9 @@ function pinnedArgumentNames(plan: ParameterPlan): string[] {
 
 /** Picks the media rule for a Content-Type: exact, then type/*, then *\/* (OpenAPI 3.1 §4.8.14). */
 export function matchMedia(rules: readonly MediaRule[], contentType: string): MediaRule | undefined {
+  // Usually the type is sent exactly as described (lower case, no parameters): the answer the
+  // normalised lookup below would give, without the string work.
+  for (const rule of rules) if (rule.range === contentType) return rule;
   const base = contentType.split(';')[0]!.trim().toLowerCase();
   const slash = base.indexOf('/');
   if (slash <= 0) return undefined;

@@ -132,9 +132,11 @@ export const validateStageDefinition: StageDefinition<ValidationGlobalConfig, Va
 };
 
 export function createValidateStage(op: CompiledOperation): Stage {
-  const headerHints: ReadonlySet<string> = new Set(
-    [...(op.locations.find((l) => l.in === 'header')?.pinned ?? [])].map((h) => h.toLowerCase()),
-  );
+  const pinned = (where: string) => op.locations.find((l) => l.in === where)?.pinned ?? EMPTY;
+  const pathHints = pinned('path');
+  const queryHints = pinned('query');
+  const headerHints: ReadonlySet<string> = new Set([...pinned('header')].map((h) => h.toLowerCase()));
+  const cookieHints = pinned('cookie');
   const invalid = (errors: readonly ProblemItem[], reason: string): Verdict =>
     respondProblem('invalid', 'PC_ERR_VALIDATION', { errors: errors.slice(0, MAX_REPORTED_ERRORS), reason });
 
@@ -170,10 +172,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
       if (body.kind === 'error') errors.push(body.error);
       if (errors.length > 0) return invalid(errors, 'request does not match the description');
 
-      if (op.wafHints) {
-        const pinned = (where: string) => op.locations.find((l) => l.in === where)?.pinned ?? EMPTY;
-        ctx.state.set(WAF_HINTS, new RequestHints(pinned('path'), pinned('query'), headerHints, pinned('cookie')));
-      }
+      if (op.wafHints) ctx.state.set(WAF_HINTS, new RequestHints(pathHints, queryHints, headerHints, cookieHints));
       if (body.kind === 'parsed') ctx.state.set(PENDING_BODY, body.rule);
       return CONTINUE;
     },
@@ -261,7 +260,9 @@ function checkBodyHead(ctx: RequestContext, op: CompiledOperation): BodyHead {
   const rule = contentType === undefined ? undefined : matchMedia(op.body.media, contentType);
   if (rule === undefined || contentType === undefined) return unsupported;
   // RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  const charset = contentType.includes(';')
+    ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
+    : undefined;
   if ((rule.json || rule.form) && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
     return unsupported;
   if (length !== undefined && length > op.maxBodyBytes) {
