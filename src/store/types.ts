@@ -142,13 +142,16 @@ export interface RoleInput {
   readonly inherits?: readonly string[];
 }
 
-export interface RoleRepository {
+/** Records keyed by a unique name (roles, groups). */
+export interface NamedRepository<Input, Stored> {
   /** Insert or replace by name. */
-  put(role: RoleInput): Promise<RoleRecord>;
-  get(name: string): Promise<RoleRecord | undefined>;
-  list(): Promise<RoleRecord[]>;
+  put(input: Input): Promise<Stored>;
+  get(name: string): Promise<Stored | undefined>;
+  list(): Promise<Stored[]>;
   delete(name: string): Promise<boolean>;
 }
+
+export type RoleRepository = NamedRepository<RoleInput, RoleRecord>;
 
 export interface GroupRecord {
   readonly name: string;
@@ -165,12 +168,7 @@ export interface GroupInput {
   readonly roles?: readonly string[];
 }
 
-export interface GroupRepository {
-  put(group: GroupInput): Promise<GroupRecord>;
-  get(name: string): Promise<GroupRecord | undefined>;
-  list(): Promise<GroupRecord[]>;
-  delete(name: string): Promise<boolean>;
-}
+export type GroupRepository = NamedRepository<GroupInput, GroupRecord>;
 
 // ---------------------------------------------------------------------------------------------
 // API keys and OAuth clients
