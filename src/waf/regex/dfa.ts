@@ -131,16 +131,25 @@ interface DfaState {
   /** NFA states reached by the last byte (the start state is added at every position). */
   readonly nfa: readonly number[];
   readonly prev: Prev;
-  readonly next: Int32Array;
   /** Whether the pattern matches at the end of the input from here: -1 unknown, 0, 1. */
   endAccept: number;
 }
+
+/** Initial room in the transition table, in states (it doubles as states are created). */
+const INITIAL_TABLE_STATES = 16;
 
 export class LazyDfa {
   readonly #nfa: readonly NfaState[];
   readonly #start: number;
   #states: DfaState[] = [];
   #index = new Map<string, number>();
+  /**
+   * Cached transitions, 256 per state (state × 256 + byte -> next state, UNKNOWN or ACCEPT): one
+   * typed-array read per input byte once warm. Replaced, not mutated, when the cache is flushed.
+   */
+  #table = new Int32Array(INITIAL_TABLE_STATES * 256).fill(UNKNOWN);
+  /** Per state: 1 when it holds no NFA state (an anchored pattern can no longer match). */
+  #dead = new Uint8Array(INITIAL_TABLE_STATES);
   /** True when no match can start after position 0 (the pattern is anchored with ^ or \A). */
   readonly #anchored: boolean;
   // Scratch space for closures, reused to avoid allocation per transition.
@@ -173,7 +182,21 @@ export class LazyDfa {
       }
     }
     this.#anchored = anchored;
+    const first = new Uint8Array(256);
+    for (const prev of [Prev.Start, Prev.Word, Prev.Other]) {
+      for (const id of this.#closure([], prev, 0x61, false, true).bytes) {
+        const set = (nfa[id] as NfaState).set as Uint8Array;
+        for (let c = 0; c < 256; c++) first[c] |= set[c] as number;
+      }
+    }
+    this.startWidth = first.reduce((a, b) => a + b, 0);
   }
+
+  /**
+   * How many distinct bytes can begin a match. A backtracking engine tries the whole pattern at
+   * every position holding one of them, so a wide start over a large pattern is slow there.
+   */
+  readonly startWidth: number;
 
   get stateCount(): number {
     return this.#states.length;
@@ -187,25 +210,27 @@ export class LazyDfa {
     const n = input.length;
     let s = this.#stateFor([], Prev.Start);
     const anchored = this.#anchored;
+    let table = this.#table;
     for (let i = 0; i < n; i++) {
       const c = input.charCodeAt(i) & 0xff;
       let t: number;
-      if (i === n - 1 && c === 0x0a) {
+      if (c === 0x0a && i === n - 1) {
         // `$` also holds before a final newline: this one position needs the wider context.
         t = this.#transition(s, c, true);
+        table = this.#table;
       } else {
-        const states = this.#states;
-        const state = states[s] as DfaState;
-        t = state.next[c] as number;
+        t = table[s * 256 + c] as number;
         if (t === UNKNOWN) {
+          const states = this.#states;
           t = this.#transition(s, c, false);
           // Only cache into a state that survived a possible flush of the cache.
-          if (this.#states === states) state.next[c] = t;
+          if (this.#states === states) this.#table[s * 256 + c] = t;
+          table = this.#table;
         }
       }
       if (t === ACCEPT) return true;
       s = t;
-      if (anchored && (this.#states[s] as DfaState).nfa.length === 0) return false;
+      if (anchored && this.#dead[s] === 1) return false;
     }
     return this.#acceptsAtEnd(s);
   }
@@ -233,6 +258,8 @@ export class LazyDfa {
       // Bounded memory: drop every cached state and continue from the current one.
       this.#states = [];
       this.#index = new Map();
+      this.#table = new Int32Array(INITIAL_TABLE_STATES * 256).fill(UNKNOWN);
+      this.#dead = new Uint8Array(INITIAL_TABLE_STATES);
     }
     return this.#stateFor(unique, prevClassOf(c));
   }
@@ -242,8 +269,17 @@ export class LazyDfa {
     let id = this.#index.get(key);
     if (id === undefined) {
       id = this.#states.length;
-      this.#states.push({ nfa, prev, next: new Int32Array(256).fill(UNKNOWN), endAccept: -1 });
+      this.#states.push({ nfa, prev, endAccept: -1 });
       this.#index.set(key, id);
+      if ((id + 1) * 256 > this.#table.length) {
+        const table = new Int32Array(this.#table.length * 2).fill(UNKNOWN);
+        table.set(this.#table);
+        this.#table = table;
+        const dead = new Uint8Array(this.#dead.length * 2);
+        dead.set(this.#dead);
+        this.#dead = dead;
+      }
+      this.#dead[id] = nfa.length === 0 ? 1 : 0;
     }
     return id;
   }

@@ -69,6 +69,15 @@ export function compileSeclangRegex(pattern: string): SeclangRegex {
 export const SHORT_VALUE = 128;
 
 /**
+ * Except for large patterns that can start on many bytes (CRS 932235/932236/932239: thousands of
+ * NFA states, command names with evasion characters between letters): V8 tries them at every
+ * position and costs 10-15 µs on a 40-byte benign value where the DFA costs 0.25 µs
+ * (bench/waf-regex.bench.ts). Both answers are exact, so only the cost differs.
+ */
+const DFA_ONLY_NFA_SIZE = 500;
+const DFA_ONLY_START_WIDTH = 20;
+
+/**
  * Everything but parsing is built on first use: a CRS load compiles some 300 patterns, most of
  * which the prefilter keeps from ever running on a given deployment's traffic.
  */
@@ -121,6 +130,11 @@ class CompiledRegex implements SeclangRegex {
     return this.#dfa;
   }
 
+  #slowOnV8(): boolean {
+    const dfa = this.#automaton();
+    return dfa !== null && dfa.nfaSize >= DFA_ONLY_NFA_SIZE && dfa.startWidth >= DFA_ONLY_START_WIDTH;
+  }
+
   #passes(input: string): boolean {
     this.#prefilter ??= makePrefilter(this.requiredLiterals);
     return this.#prefilter(input);
@@ -128,10 +142,11 @@ class CompiledRegex implements SeclangRegex {
 
   /**
    * Whether the pattern matches, in time linear in the input whatever the input. Short values go
-   * straight to V8 (its literal scanning beats the prefilter there); long ones are prefiltered.
+   * straight to V8 (its literal scanning beats the prefilter there) unless the pattern is slow
+   * there (DFA_ONLY_NFA_SIZE); other values are prefiltered and run on the DFA.
    */
   test(input: string): boolean {
-    this.#shortPath ??= this.linear && emittedTestIsExact(this.#root);
+    this.#shortPath ??= this.linear && emittedTestIsExact(this.#root) && !this.#slowOnV8();
     if (COUNTING) counters.regexTests++;
     if (input.length <= SHORT_VALUE && this.#shortPath) {
       if (COUNTING) counters.regexShortV8++;

@@ -175,6 +175,32 @@ describe('possessive quantifiers', () => {
   });
 });
 
+describe('lazy DFA', () => {
+  test('keeps exact answers when its state cache fills up and is flushed', async () => {
+    const { LazyDfa } = await import('./dfa.js');
+    const { parsePattern } = await import('./parse.js');
+    // The 13th byte from the end is an `a`: 2^13 DFA states, twice the cache, so it is flushed
+    // and the transition table rebuilt while a value is being read.
+    const pattern = '[ab]*a[ab]{12}$';
+    const dfa = LazyDfa.build(parsePattern(pattern).root);
+    assert.ok(dfa);
+    const reference = /[ab]*a[ab]{12}$/;
+    let seed = 11;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    for (let k = 0; k < 300; k++) {
+      const length = 14 + (next() % 400);
+      const input = Array.from({ length }, () => (next() % 2 === 0 ? 'a' : 'b')).join('');
+      assert.equal(dfa.test(input), reference.test(input), input);
+    }
+    assert.ok(dfa.stateCount <= 4096);
+  });
+});
+
 describe('linear-time fallback', () => {
   test('every translation of a plain pattern qualifies for the linear engine', () => {
     for (const p of ['^(a+)+$', '(?i)(?:union|select){1,255}', '[a-z]{1,255}x', '(a|ab)*c', '\\bfoo\\b$']) {

@@ -37,8 +37,11 @@ export function hexValue(code: number): number {
  * it arbitrary bytes), so the arithmetic below reproduces its result for non-hex characters too.
  */
 export function x2c(high: number, low: number): number {
-  const digit = (c: number): number => (c >= 0x41 ? (c & 0xdf) - 0x41 + 10 : c - 0x30);
-  return (digit(high) * 16 + digit(low)) & 0xff;
+  return (x2cDigit(high) * 16 + x2cDigit(low)) & 0xff;
+}
+
+function x2cDigit(c: number): number {
+  return c >= 0x41 ? (c & 0xdf) - 0x41 + 10 : c - 0x30;
 }
 
 /**
