@@ -1,37 +1,28 @@
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
-import http from 'node:http';
 import http2 from 'node:http2';
-import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
 import { createTestCa, issueServerCert, type TestCa } from '../../src/tls/index.js';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
+import { request } from '../helpers/http.js';
 
 const APP = 'https://app.example.com';
-const authRegistered = ['authenticate', 'authorize'].every((n) => STAGE_DEFINITIONS.some((d) => d.name === n));
-if (!authRegistered) throw new Error('the auth stages are missing from src/stages/registry.ts');
 
 function yaml(upstream: string): string {
-  const privateRoute = authRegistered
-    ? `  - name: private
+  const privateRoute = `  - name: private
     match: { path: /private/*, methods: [GET, OPTIONS] }
     upstream: app
     auth: { accept: [jwt] }
     allow: { roles: { anyOf: [admin] } }
     cors: { origins: ["${APP}"], headers: [authorization] }
-`
-    : '';
-  const authentication = authRegistered
-    ? `authentication:
+`;
+  const authentication = `authentication:
   issuers:
     main:
       issuer: https://auth.example.com/
       audience: api.example.com
       algorithms: [HS256]
       secret: ${'s'.repeat(48)}
-`
-    : '';
+`;
   return `dataDir: ./data
 listeners:
   - name: https
@@ -69,27 +60,8 @@ ${privateRoute}  - name: api
 `;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 function call(url: string, ca: string, method: string, path: string, headers: Record<string, string> = {}) {
-  return new Promise<Answer>((resolve, reject) => {
-    const options = { method, headers, ca, servername: 'localhost', agent: false } as const;
-    const client = url.startsWith('https:') ? https : http;
-    const req = client.request(`${url}${path}`, options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return request(`${url}${path}`, { method, headers, ca, servername: 'localhost' });
 }
 
 describe('security headers and CORS through the gateway', () => {

@@ -1,36 +1,28 @@
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { nowSec, signHs } from '../../src/auth/jwt/test-tokens.js';
 import { type DemoBackend, startDemoBackend } from '../../src/demo/index.js';
-import { STAGE_DEFINITIONS } from '../../src/stages/registry.js';
 import { generateDevCertificate, type PemPair } from '../../src/tls/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { request } from '../helpers/http.js';
 
 const SECRET = 'd'.repeat(48);
 const ISS = 'https://auth.example.com/';
-const authRegistered = STAGE_DEFINITIONS.some((d) => d.name === 'authenticate');
-if (!authRegistered) throw new Error('the auth stages are missing from src/stages/registry.ts');
 
 function yaml(demoUrl: string): string {
-  const authentication = authRegistered
-    ? `authentication:
+  const authentication = `authentication:
   issuers:
     main:
       issuer: ${ISS}
       audience: api.example.com
       algorithms: [HS256]
       secret: ${SECRET}
-`
-    : '';
-  const me = authRegistered
-    ? `  - name: demo-me
+`;
+  const me = `  - name: demo-me
     match: { path: /demo/me, methods: [GET] }
     upstream: demo
     auth: { accept: [jwt] }
-`
-    : '';
+`;
   return `dataDir: ./data
 listeners:
   - name: https
@@ -53,26 +45,9 @@ ${authentication}routes:
 ${me}`;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /** Trusting the self-signed development certificate itself, as `curl --cacert dev-cert.pem` does. */
-function get(port: number, ca: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: 'localhost', port, path, headers, ca, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function get(port: number, ca: string, path: string, headers: Record<string, string> = {}) {
+  return request(`https://localhost:${port}${path}`, { headers, ca });
 }
 
 describe('first run: development certificate, demo backend, security headers', () => {
