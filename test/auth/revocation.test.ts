@@ -71,20 +71,30 @@ async function acrossProcesses(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<void> {
-  const listener = start(args, 'listen', env);
-  assert.equal((await next(listener.lines)).event, 'ready');
-  const publisher = start(args, 'publish', env);
-  const published = await next(publisher.lines);
-  const revoked = await next(listener.lines);
-  assert.equal(revoked.event, 'revoked');
-  assert.equal(revoked.has, true);
-  const latency = (revoked.at as number) - (published.at as number);
-  assert.ok(latency < 1000, `took ${latency} ms`);
-  t.diagnostic(`cross-process revocation latency: ${latency} ms`);
+  const children: { child: ChildProcess }[] = [];
+  const spawnRole = (role: string) => {
+    const p = start(args, role, env);
+    children.push(p);
+    return p;
+  };
+  try {
+    const listener = spawnRole('listen');
+    assert.equal((await next(listener.lines)).event, 'ready');
+    const publisher = spawnRole('publish');
+    const published = await next(publisher.lines);
+    const revoked = await next(listener.lines);
+    assert.equal(revoked.event, 'revoked');
+    assert.equal(revoked.has, true);
+    const latency = (revoked.at as number) - (published.at as number);
+    assert.ok(latency < 1000, `took ${latency} ms`);
+    t.diagnostic(`cross-process revocation latency: ${latency} ms`);
 
-  const late = start(args, 'late', env);
-  assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
-  for (const p of [listener, publisher, late]) p.child.kill();
+    const late = spawnRole('late');
+    assert.deepEqual(await next(late.lines), { event: 'loaded', has: true });
+  } finally {
+    // Also when an assertion failed: a worker left running would keep the test file alive.
+    for (const p of children) p.child.kill();
+  }
 }
 
 describe('revocation across OS processes (Redis pub/sub)', { skip }, () => {
