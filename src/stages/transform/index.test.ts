@@ -4,8 +4,10 @@ import { Value } from '@sinclair/typebox/value';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { makeContext } from '../../../test/openapi/context.js';
+import { loadPetstore } from '../../../test/openapi/petstore.js';
 import type { ResponseHead } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { validatedJsonBody } from '../validate/index.js';
 import { createTransformStage, rewriteQuery, UNTOUCHED_METRIC, untouchedCounter } from './index.js';
 import { luhnValid, maskCardNumbers, maskDocument } from './mask.js';
 import { parsePointer, removeAt, setAt } from './pointer.js';
@@ -80,6 +82,40 @@ describe('transform: request', () => {
       meta: { source: 'gateway' },
     });
     assert.equal(ctx.upstreamHeaders['content-length'], String(ctx.requestBody!.length));
+  });
+
+  test('a body with nothing to remove goes on byte for byte, not written again', async () => {
+    const { stage } = make({ request: { body: { remove: ['/role', '/items/*/internal'] } } });
+    const ctx = makeContext({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{ "name" : "a", "items": [{"id": 1}] }',
+    });
+    const sent = ctx.requestBody;
+    const length = ctx.upstreamHeaders['content-length'];
+    assert.equal((await stage.requestBody!(ctx)).kind, 'continue');
+    assert.equal(ctx.requestBody, sent);
+    assert.equal(ctx.upstreamHeaders['content-length'], length);
+  });
+
+  test('edits the document the validate stage accepted instead of parsing the body again', async () => {
+    const validate = (await loadPetstore()).stages.get('createPet')!;
+    const body = JSON.stringify({ name: 'Rex', species: 'dog', vaccinated: true });
+    const ctx = makeContext({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+      body,
+    });
+    assert.equal((await validate.requestHead!(ctx)).kind, 'continue');
+    assert.equal((await validate.requestBody!(ctx)).kind, 'continue');
+    const validated = validatedJsonBody(ctx, ctx.requestBody!);
+    assert.ok(validated);
+    // Another buffer (a body rewritten since) is not taken for the validated one.
+    assert.equal(validatedJsonBody(ctx, Buffer.from(body)), undefined);
+    const { stage } = make({ request: { body: { remove: ['/vaccinated'] } } });
+    assert.equal((await stage.requestBody!(ctx)).kind, 'continue');
+    assert.deepEqual(validated.value, { name: 'Rex', species: 'dog' });
+    assert.deepEqual(JSON.parse(ctx.requestBody!.toString()), { name: 'Rex', species: 'dog' });
   });
 
   test('the body is asked for only when body edits are configured and it is JSON', () => {

@@ -14,6 +14,7 @@ import { isJsonMediaType, parseStrictJsonBytes } from '../../openapi/json.js';
 import type { HeaderMap, RequestContext, ResponseHead } from '../../pipeline/context.js';
 import { CONTINUE, respondProblem, type Stage } from '../../pipeline/stage.js';
 import type { StageDefinition } from '../definition.js';
+import { validatedJsonBody } from '../validate/index.js';
 import { type MaskRules, maskDocument } from './mask.js';
 import { parsePointer, removeAt, setAt } from './pointer.js';
 import { type TransformRouteConfig, TransformRouteSchema } from './schema.js';
@@ -100,12 +101,16 @@ export function createTransformStage(config: TransformRouteConfig, options: Tran
     stage.requestBody = (ctx) => {
       const bytes = ctx.requestBody;
       if (bytes === undefined || bytes.length === 0) return CONTINUE;
-      const parsed = parseStrictJsonBytes(bytes);
+      // The document the validate stage parsed from these same bytes, else a parse of our own.
+      const parsed = validatedJsonBody(ctx, bytes) ?? parseStrictJsonBytes(bytes);
       // Forwarding the body unedited could defeat the edit's purpose (a removed privilege flag).
       if (!parsed.ok)
         return respondProblem('bad_request', 'PC_ERR_BAD_REQUEST', { reason: `transform: body JSON ${parsed.rule}` });
       let doc = parsed.value;
-      for (const tokens of bodyRemove) removeAt(doc, tokens);
+      let changed = false;
+      for (const tokens of bodyRemove) changed = removeAt(doc, tokens) || changed;
+      // Nothing to remove and nothing to set: the client's bytes go on as they came.
+      if (!changed && bodySet.length === 0) return CONTINUE;
       for (const op of bodySet) doc = setAt(doc, op.tokens, op.value);
       const out = Buffer.from(JSON.stringify(doc));
       ctx.requestBody = out;

@@ -41,37 +41,51 @@ export function setAt(doc: unknown, tokens: readonly string[], value: unknown): 
   return root;
 }
 
-/** Removes what the pointer designates; a path that does not exist is left alone. */
-export function removeAt(doc: unknown, tokens: readonly string[]): void {
-  if (tokens.length === 0) return;
-  walk(doc, tokens, 0);
+/**
+ * Removes what the pointer designates; a path that does not exist is left alone. True when
+ * something was removed (so an unchanged document need not be written again).
+ */
+export function removeAt(doc: unknown, tokens: readonly string[]): boolean {
+  if (tokens.length === 0) return false;
+  return walk(doc, tokens, 0);
 }
 
-function walk(node: unknown, tokens: readonly string[], i: number): void {
-  if (!isContainer(node)) return;
+function walk(node: unknown, tokens: readonly string[], i: number): boolean {
+  if (!isContainer(node)) return false;
   const token = tokens[i]!;
   const last = i === tokens.length - 1;
   if (Array.isArray(node)) {
     if (token === '*') {
-      if (last) node.length = 0;
-      else for (const item of node) walk(item, tokens, i + 1);
-      return;
+      if (last) {
+        const removed = node.length > 0;
+        node.length = 0;
+        return removed;
+      }
+      let removed = false;
+      for (const item of node) removed = walk(item, tokens, i + 1) || removed;
+      return removed;
     }
     const index = arrayIndex(token);
-    if (index === undefined || index >= node.length) return;
-    if (last) node.splice(index, 1);
-    else walk(node[index], tokens, i + 1);
-    return;
+    if (index === undefined || index >= node.length) return false;
+    if (!last) return walk(node[index], tokens, i + 1);
+    node.splice(index, 1);
+    return true;
   }
   const obj = node as Record<string, unknown>;
   if (token === '*') {
-    if (last) for (const key of Object.keys(obj)) delete obj[key];
-    else for (const key of Object.keys(obj)) walk(obj[key], tokens, i + 1);
-    return;
+    const keys = Object.keys(obj);
+    if (last) {
+      for (const key of keys) delete obj[key];
+      return keys.length > 0;
+    }
+    let removed = false;
+    for (const key of keys) removed = walk(obj[key], tokens, i + 1) || removed;
+    return removed;
   }
-  if (!Object.hasOwn(obj, token)) return;
-  if (last) delete obj[token];
-  else walk(obj[token], tokens, i + 1);
+  if (!Object.hasOwn(obj, token)) return false;
+  if (!last) return walk(obj[token], tokens, i + 1);
+  delete obj[token];
+  return true;
 }
 
 // RFC 6901 §4: array indexes are decimal without leading zeros.

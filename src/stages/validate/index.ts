@@ -14,7 +14,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from '../../config/errors.js';
 import type { ProblemItem } from '../../errors/problem.js';
 import type { JsonSchema } from '../../openapi/convert.js';
-import { escapePointerToken, parseStrictJsonBytes } from '../../openapi/json.js';
+import { DEFAULT_JSON_LIMITS, escapePointerToken, type JsonLimits, parseStrictJsonBytes } from '../../openapi/json.js';
 import { collectPinnedPointers } from '../../openapi/pinned.js';
 import type { RequestContext, ResponseHead } from '../../pipeline/context.js';
 import { CONTINUE, respondProblem, type Stage, type Verdict } from '../../pipeline/stage.js';
@@ -100,6 +100,26 @@ export function isPinned(ctx: RequestContext, source: keyof WafHints, name: stri
   return hints?.[source].has(name) ?? false;
 }
 
+const VALIDATED_BODY = Symbol('portcullis.validate.jsonBody');
+
+/**
+ * The JSON document the validate stage parsed and accepted, when `bytes` is still the body it
+ * read and its limits were no looser than DEFAULT_JSON_LIMITS (so a parse with the defaults
+ * would have given the same answer). Lets a later stage edit the body without parsing it again.
+ */
+export function validatedJsonBody(ctx: RequestContext, bytes: Buffer): { ok: true; value: unknown } | undefined {
+  const body = ctx.state.get(VALIDATED_BODY) as { bytes: Buffer; value: unknown } | undefined;
+  return body !== undefined && body.bytes === bytes ? { ok: true, value: body.value } : undefined;
+}
+
+function withinDefaults(limits: JsonLimits): boolean {
+  return (
+    limits.maxDepth <= DEFAULT_JSON_LIMITS.maxDepth &&
+    limits.maxArrayLength <= DEFAULT_JSON_LIMITS.maxArrayLength &&
+    limits.maxProperties <= DEFAULT_JSON_LIMITS.maxProperties
+  );
+}
+
 interface ValidateShared {
   /** Created on first use: a configuration without validated routes pays nothing. */
   ajv(): Ajv2020;
@@ -137,6 +157,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
   const queryHints = pinned('query');
   const headerHints: ReadonlySet<string> = new Set([...pinned('header')].map((h) => h.toLowerCase()));
   const cookieHints = pinned('cookie');
+  const shareBody = withinDefaults(op.limits);
   const invalid = (errors: readonly ProblemItem[], reason: string): Verdict =>
     respondProblem('invalid', 'PC_ERR_VALIDATION', { errors: errors.slice(0, MAX_REPORTED_ERRORS), reason });
 
@@ -203,6 +224,7 @@ export function createValidateStage(op: CompiledOperation): Stage {
       }
       const hints = ctx.state.get(WAF_HINTS);
       if (hints instanceof RequestHints && rule.schema !== undefined) hints.setBody(rule.schema, parsed.value);
+      if (!rule.form && shareBody) ctx.state.set(VALIDATED_BODY, { bytes, value: parsed.value });
       return CONTINUE;
     },
   };
