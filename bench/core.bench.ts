@@ -43,6 +43,9 @@ const metrics = new GatewayMetrics(new Registry());
 bench('metrics.request (cached series)', 1_000_000, () => {
   metrics.request('all', 200, 'allowed', 0.0012);
 });
+bench('metrics.upstream (cached series)', 1_000_000, () => {
+  metrics.upstream('app', 0.0008);
+});
 const empty = compilePipeline([{ name: 'headers', responseHead: () => CONTINUE }]);
 const three = compilePipeline([
   { name: 'ip-filter', requestHead: () => CONTINUE },
