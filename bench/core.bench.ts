@@ -9,6 +9,8 @@ import { compilePipeline, runRequestHead } from '../src/pipeline/runner.js';
 import { CONTINUE } from '../src/pipeline/stage.js';
 import { normalizeTarget } from '../src/routing/normalize.js';
 import { Router } from '../src/routing/router.js';
+import { forwardHeaders } from '../src/server/handler.js';
+import type { CompiledRoute } from '../src/server/runtime.js';
 
 function bench(name: string, ops: number, fn: () => void): void {
   for (let i = 0; i < ops / 10; i++) fn();
@@ -58,5 +60,28 @@ bench('runRequestHead (no request stages)', 2_000_000, () => {
 });
 bench('runRequestHead (3 sync stages)', 2_000_000, () => {
   sink = runRequestHead(three, ctx);
+});
+// The harness's GET workload headers, as node:http hands them over.
+const incoming = {
+  host: 'api.example.com',
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  accept: 'application/json',
+  'accept-language': 'en-US,en;q=0.9',
+  'accept-encoding': 'gzip, deflate, br',
+  authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.abc',
+  'x-request-id': '3f2c1c9e-8a7b-4d1e-9f55-2b6a0c4d7e81',
+};
+const route = { upstream: { preserveHost: false } } as unknown as CompiledRoute;
+const facts = {
+  clientIp: '127.0.0.1',
+  peerAddress: '127.0.0.1',
+  peerTrusted: true,
+  proto: 'http',
+  host: 'api.example.com',
+  idHeader: 'x-request-id',
+  id: '3f2c1c9e-8a7b-4d1e-9f55-2b6a0c4d7e81',
+};
+bench('forwardHeaders (7 request headers)', 1_000_000, () => {
+  sink = forwardHeaders(incoming, route, facts);
 });
 void sink;

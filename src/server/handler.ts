@@ -61,6 +61,9 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** Request fields never forwarded as the client sent them: one lookup per field. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...SPOOFABLE]);
+
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 const FAILURE_STATUS: Record<UpstreamFailure, { status: number; code: ErrorCode }> = {
@@ -501,8 +504,7 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
     : undefined;
   const preserveHost = route.upstream?.preserveHost === true;
   for (const name in headers) {
-    if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
-    if (SPOOFABLE.has(name)) continue;
+    if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || NOT_FORWARDED.has(name) || listed?.has(name)) continue;
     // Without preserveHost undici sends the upstream's own host; `delete` would slow the object.
     if (name === 'host' && !preserveHost) continue;
     out[name] = headers[name];
@@ -516,7 +518,8 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
   if (facts.host) out['x-forwarded-host'] = facts.host;
   // RFC 7239
   const node = facts.peerAddress.includes(':') ? `"[${facts.peerAddress}]"` : facts.peerAddress;
-  const forwarded = `for=${node};proto=${facts.proto}${facts.host ? `;host="${facts.host.replace(/"/g, '')}"` : ''}`;
+  const quotedHost = facts.host.includes('"') ? facts.host.replace(/"/g, '') : facts.host;
+  const forwarded = `for=${node};proto=${facts.proto}${facts.host ? `;host="${quotedHost}"` : ''}`;
   out.forwarded = facts.peerTrusted && headers.forwarded ? `${headers.forwarded}, ${forwarded}` : forwarded;
   out[facts.idHeader] = facts.id;
   return out;
