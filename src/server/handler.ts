@@ -518,8 +518,8 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
   if (facts.host) out['x-forwarded-host'] = facts.host;
   // RFC 7239
   const node = facts.peerAddress.includes(':') ? `"[${facts.peerAddress}]"` : facts.peerAddress;
-  const quotedHost = facts.host.includes('"') ? facts.host.replace(/"/g, '') : facts.host;
-  const forwarded = `for=${node};proto=${facts.proto}${facts.host ? `;host="${quotedHost}"` : ''}`;
+  const hostWithoutQuotes = facts.host.includes('"') ? facts.host.replace(/"/g, '') : facts.host;
+  const forwarded = `for=${node};proto=${facts.proto}${facts.host ? `;host="${hostWithoutQuotes}"` : ''}`;
   out.forwarded = facts.peerTrusted && headers.forwarded ? `${headers.forwarded}, ${forwarded}` : forwarded;
   out[facts.idHeader] = facts.id;
   return out;
