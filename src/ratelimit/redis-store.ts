@@ -79,7 +79,7 @@ const unavailable = (error: unknown): never => {
  * Writes are batched per turn of the event loop: the first decision of a turn corks the socket
  * and a setImmediate uncorks it once the turn's I/O callbacks have run, so the decisions of
  * every request read in that turn leave in one write (one system call instead of one each;
- * on loopback the write is most of a decision's cost). Unlike ioredis auto-pipelining, which
+ * on loopback the write was about half of a decision's CPU). Unlike ioredis auto-pipelining, which
  * this replaces, batches do not wait for the previous batch's replies.
  */
 export class RedisStore implements RateLimitStore {
