@@ -60,21 +60,27 @@ describe('graceful shutdown', () => {
     });
     const gw = await startTestGateway(proxyYaml(slow.url));
     const agent = new Agent({ connections: 20 });
-    const all = Array.from({ length: 20 }, () =>
-      request(`${gw.url}/x`, { dispatcher: agent }).then(async (r) => ({
-        status: r.statusCode,
-        body: await r.body.text(),
-      })),
-    );
-    // In flight means arrived: wait until all 20 are being handled.
-    for (let i = 0; i < 500 && gw.gateway.current().inflight < 20; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(gw.gateway.current().inflight, 20);
-    const closing = gw.close();
-    const results = await Promise.all(all);
-    await closing;
-    await agent.close();
-    await slow.close();
-    assert.equal(results.filter((r) => r.status === 200 && r.body === 'done').length, 20);
+    let closing: Promise<void> | undefined;
+    try {
+      const all = Array.from({ length: 20 }, () =>
+        request(`${gw.url}/x`, { dispatcher: agent }).then(async (r) => ({
+          status: r.statusCode,
+          body: await r.body.text(),
+        })),
+      );
+      // In flight means arrived: wait until all 20 are being handled (a loaded machine is slow).
+      for (let i = 0; i < 1500 && gw.gateway.current().inflight < 20; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(gw.gateway.current().inflight, 20);
+      closing = gw.close();
+      const results = await Promise.all(all);
+      await closing;
+      assert.equal(results.filter((r) => r.status === 200 && r.body === 'done').length, 20);
+    } finally {
+      // Also after a failed assertion: an open gateway would keep the test file running.
+      await (closing ?? gw.close());
+      await agent.close();
+      await slow.close();
+    }
   });
 });
 
