@@ -84,6 +84,11 @@ export const LogSchema = Type.Object(
       { default: 'info' },
     ),
     access: Type.Boolean({ default: true, description: 'one JSON line per request' }),
+    security: Type.Boolean({
+      default: true,
+      description:
+        'one JSON line (kind "security", level warn) per request a security stage refused: ip_denied, rate_limited, unauthenticated, forbidden, invalid, waf_blocked; kept when access is off',
+    }),
     file: Type.Optional(Type.String({ description: 'write logs here instead of stdout' })),
   },
   { additionalProperties: false },

@@ -49,3 +49,16 @@ export const DECISIONS = [
   'error',
 ] as const;
 export type Decision = (typeof DECISIONS)[number];
+
+/**
+ * Refusals by a security stage: each one is also a line of the security log (`log.security`),
+ * the audit trail SECURITY-REQUIREMENTS L-1 asks for, kept even when the access log is off.
+ */
+export const SECURITY_DECISIONS: ReadonlySet<Decision> = new Set<Decision>([
+  'ip_denied',
+  'rate_limited',
+  'unauthenticated',
+  'forbidden',
+  'invalid',
+  'waf_blocked',
+]);

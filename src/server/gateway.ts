@@ -70,7 +70,15 @@ export async function startGateway(loaded: LoadedConfig, options: StartOptions =
   let runtime = await Runtime.build(loaded, { logger, metrics: metrics.registry, onHealthChange });
   const current = () => runtime;
   const accessLogger = config.log.access ? logger.child({ kind: 'access' }) : undefined;
-  const handler = createRequestHandler({ current, logger, accessLogger, metrics, draining: () => closing });
+  const securityLogger = config.log.security ? logger.child({ kind: 'security' }) : undefined;
+  const handler = createRequestHandler({
+    current,
+    logger,
+    accessLogger,
+    securityLogger,
+    metrics,
+    draining: () => closing,
+  });
   const upgrade = createUpgradeHandler({ current, logger });
   const limits = config.server.limits;
   const hasHttps = config.listeners.some((l) => l.protocol === 'https');

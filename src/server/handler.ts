@@ -8,7 +8,7 @@ import type { ErrorCode } from '../errors/codes.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/problem.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { HeaderMap, PeerInfo, RequestContext, ResponseHead } from '../pipeline/context.js';
-import type { Decision } from '../pipeline/phases.js';
+import { type Decision, SECURITY_DECISIONS } from '../pipeline/phases.js';
 import {
   needsRequestBody,
   needsResponseBody,
@@ -80,6 +80,8 @@ export interface HandlerOptions {
   readonly current: () => Runtime;
   readonly logger: Logger;
   readonly accessLogger: Logger | undefined;
+  /** One line per security refusal (SECURITY_DECISIONS), with or without the access log. */
+  readonly securityLogger?: Logger | undefined;
   readonly metrics: GatewayMetrics;
   /** True while draining: answers carry `Connection: close` so keep-alive clients move on. */
   readonly draining?: () => boolean;
@@ -143,6 +145,21 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
       metrics.request(route?.name ?? '(none)', status, d, totalMs / 1000);
       if (ctx && route && route.pipeline.log.length > 0)
         runLog(route.pipeline, ctx, status, (error) => logger.error({ err: error, requestId: id }, 'log stage failed'));
+      if (options.securityLogger !== undefined && SECURITY_DECISIONS.has(d)) {
+        options.securityLogger.warn({
+          event: 'request.refused',
+          requestId: id,
+          route: route?.name,
+          method,
+          path: ctx?.path ?? rawTarget,
+          status,
+          decision: d,
+          clientIp,
+          identity: ctx?.identity?.subject,
+          ...(logReason ? { reason: logReason } : {}),
+          ...(ctx && hasKeys(ctx.logFields) ? ctx.logFields : {}),
+        });
+      }
       if (options.accessLogger) {
         options.accessLogger.info({
           requestId: id,
