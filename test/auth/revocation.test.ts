@@ -26,7 +26,7 @@ const worker = fileURLToPath(new URL('./revocation-worker.ts', import.meta.url))
 async function redisUp(): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(6379, '127.0.0.1');
-    socket.setTimeout(500);
+    socket.setTimeout(5000);
     socket.on('connect', () => {
       socket.destroy();
       resolve(true);
