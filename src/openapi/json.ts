@@ -78,13 +78,13 @@ export function parseStrictJsonBytes(bytes: Uint8Array, limits: JsonLimits = DEF
  * The property tests hold both paths to the same answer on every input.
  */
 export function parseStrictJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonParseResult {
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    if (withinStrictRules(text, value, limits)) return { ok: true, value };
   } catch {
-    return parseStrictJsonReference(text, limits);
+    // Not JSON (or too large for the engine): the reference parser says why.
   }
-  return withinStrictRules(text, value, limits) ? { ok: true, value } : parseStrictJsonReference(text, limits);
+  return parseStrictJsonReference(text, limits);
 }
 
 /**
