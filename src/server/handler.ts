@@ -145,23 +145,9 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
       metrics.request(route?.name ?? '(none)', status, d, totalMs / 1000);
       if (ctx && route && route.pipeline.log.length > 0)
         runLog(route.pipeline, ctx, status, (error) => logger.error({ err: error, requestId: id }, 'log stage failed'));
-      if (options.securityLogger !== undefined && SECURITY_DECISIONS.has(d)) {
-        options.securityLogger.warn({
-          event: 'request.refused',
-          requestId: id,
-          route: route?.name,
-          method,
-          path: ctx?.path ?? rawTarget,
-          status,
-          decision: d,
-          clientIp,
-          identity: ctx?.identity?.subject,
-          ...(logReason ? { reason: logReason } : {}),
-          ...(ctx && hasKeys(ctx.logFields) ? ctx.logFields : {}),
-        });
-      }
-      if (options.accessLogger) {
-        options.accessLogger.info({
+      const security = options.securityLogger !== undefined && SECURITY_DECISIONS.has(d);
+      if (security || options.accessLogger) {
+        const line = {
           requestId: id,
           route: route?.name,
           method,
@@ -174,7 +160,9 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
           identity: ctx?.identity?.subject,
           ...(logReason ? { reason: logReason } : {}),
           ...(ctx && hasKeys(ctx.logFields) ? ctx.logFields : {}),
-        });
+        };
+        if (security) options.securityLogger!.warn({ event: 'request.refused', ...line });
+        options.accessLogger?.info(line);
       }
       if (upstreamControl !== undefined && !res.writableFinished) {
         upstreamControl.abort(new Error('client closed the connection'));
