@@ -197,15 +197,16 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     );
   });
 
-  test('authorization code + PKCE: tokens the gateway accepts; a code works once', async () => {
+  /** The whole authorization-code flow with PKCE for ann: the token response and the exchange sent. */
+  async function codeFlow() {
     const { verifier, challenge } = pkce();
     const code = await authorize(challenge);
-    const first = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier };
+    return { ...(await token(exchange)), exchange };
+  }
+
+  test('authorization code + PKCE: tokens the gateway accepts; a code works once', async () => {
+    const first = await codeFlow();
     assert.equal(first.status, 200, JSON.stringify(first.body));
     const access = first.body.access_token as string;
     const claims = decodeJwt(access);
@@ -214,12 +215,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     assert.ok(first.body.id_token && first.body.refresh_token);
     assert.equal((await fetch(`${url}/api`, { headers: { authorization: `Bearer ${access}` } })).status, 200);
     assert.equal((await fetch(`${url}/api`)).status, 401);
-    const again = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const again = await token(first.exchange);
     assert.equal(again.status, 400);
     assert.equal(again.body.error, 'invalid_grant');
   });
@@ -270,14 +266,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
   });
 
   test('refresh tokens rotate; reusing an old one revokes the whole family', async () => {
-    const { verifier, challenge } = pkce();
-    const code = await authorize(challenge);
-    const first = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const first = await codeFlow();
     const r1 = first.body.refresh_token as string;
     const second = await token({ grant_type: 'refresh_token', refresh_token: r1 });
     assert.equal(second.status, 200, JSON.stringify(second.body));
@@ -302,9 +291,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
   });
 
   test('introspection and revocation of a refresh token', async () => {
-    const { verifier, challenge } = pkce();
-    const code = await authorize(challenge);
-    const t = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const t = await codeFlow();
     const post = (path: string, params: Record<string, string>) =>
       fetch(`${url}${path}`, {
         method: 'POST',
@@ -368,14 +355,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
 
   // Last: it disables ann.
   test('portcullis user disable (another process, same database): her unexpired access token is refused within 1 s', async (t) => {
-    const { verifier, challenge } = pkce();
-    const code = await authorize(challenge);
-    const issued = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const issued = await codeFlow();
     const call = () =>
       fetch(`${url}/api`, { headers: { authorization: `Bearer ${issued.body.access_token}` } }).then((r) => r.status);
     assert.equal(await call(), 200);
