@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { ConfigError } from '../config/errors.js';
 import type { Services } from '../stages/definition.js';
 import { type BanManager, MemoryBanManager, RedisBanManager } from './bans.js';
 import { type RateLimitGlobal, type ResolvedRateLimitConfig, resolveRateLimitConfig } from './config.js';
@@ -74,6 +76,31 @@ function storeFailures(registry: Registry): Counter<'policy'> {
   });
 }
 
+/**
+ * The memory store counts in one process. With several node:cluster workers each would count on
+ * its own and let a client through up to N times every route limit: refused at start, with the
+ * fix. Bans and the login throttle (also per worker then) only warn, since the per-account
+ * lockout in the store stays exact.
+ */
+function checkWorkers(services: Services): void {
+  const setting = (services.config['server'] as { workers?: number | 'auto' } | undefined)?.workers ?? 1;
+  const workers = setting === 'auto' ? availableParallelism() : setting;
+  if (workers <= 1) return;
+  const routes = Array.isArray(services.config['routes'])
+    ? (services.config['routes'] as Record<string, unknown>[])
+    : [];
+  if (routes.some((route) => route['rateLimit'] !== undefined)) {
+    throw new ConfigError(
+      ['server', 'workers'],
+      `${workers} worker processes with the memory rate-limit store would each count on their own, letting a client through up to ${workers} times every limit: set rateLimit.store to redis (with rateLimit.redis.url) or server.workers to 1`,
+    );
+  }
+  services.logger.warn(
+    { workers },
+    'bans and the login throttle count per worker process with the memory rate-limit store; set rateLimit.store to redis to share them',
+  );
+}
+
 async function build(services: Services, holder: Holder): Promise<AbuseServices> {
   const config = resolveRateLimitConfig(services.config['rateLimit'] as RateLimitGlobal | undefined);
   const logger = services.logger;
@@ -105,6 +132,7 @@ async function build(services: Services, holder: Holder): Promise<AbuseServices>
       }),
     };
   } else {
+    checkWorkers(services);
     result = {
       config,
       limiter: new RateLimiter({
