@@ -5,13 +5,15 @@
  *   npx tsx bench/waf-engine.bench.ts --count [crs-dir]
  *
  * Prints the CRS compile time and heap it costs, then µs per request for a GET with 10
- * arguments, 1 KB and 64 KB JSON POSTs, and two series (arguments, body size) to show the cost
- * grows linearly. Each figure is the median of 5 timed rounds after a warm-up.
+ * arguments, 1 KB and 64 KB JSON POSTs, the gateway harness's own GET, POST and attack requests
+ * (../shared/bench/workloads.mjs, when present), and two series (arguments, body size) to show
+ * the cost grows linearly. Each figure is the median of 5 timed rounds after a warm-up.
  *
  * With --count, prints instead the work one request of each kind costs (src/waf/counters.ts):
  * rules evaluated, operator runs by operator, transformation runs, and how regex tests were
  * decided. The counts are deterministic, so they compare builds on a noisy machine.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Waf } from '../src/waf/index.js';
 
@@ -129,12 +131,33 @@ const attack: Req = {
   headers: BASE_HEADERS,
 };
 
+interface Workload {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+/** The requests the gateway benchmark harness sends (a JWT bearer token, a 1 KB order document). */
+const harnessFile = join(crs, '..', 'bench', 'workloads.mjs');
+const harness: [string, Req][] = existsSync(harnessFile)
+  ? Object.entries((await import(harnessFile)).WORKLOADS as Record<string, Workload>).map(([name, w]) => [
+      `harness ${name}`,
+      {
+        method: w.method,
+        uri: w.path,
+        headers: Object.entries(w.headers),
+        ...(w.body === null ? {} : { body: w.body }),
+      },
+    ])
+  : [];
+
 if (counting) {
   const scenarios: [string, Req][] = [
     ['GET, 10 args', get(10)],
     ['POST JSON 1 KB', post(1024)],
     ['POST JSON 64 KB', post(65536)],
     ['attack GET (SQLi + XSS)', attack],
+    ...harness,
   ];
   for (const [name, r] of scenarios) {
     // Warm: the transformation cache is per transaction, the regex state per process.
@@ -162,6 +185,7 @@ const rows: [string, number][] = [
   ['POST JSON 1 KB', measure(post(1024))],
   ['POST JSON 64 KB', measure(post(65536), 1500)],
   ['attack GET (SQLi + XSS)', measure(attack)],
+  ...harness.map(([name, r]): [string, number] => [name, measure(r)]),
 ];
 for (const [name, us] of rows) console.log(`${name.padEnd(28)} ${us.toFixed(0).padStart(8)} µs CPU/request`);
 console.log(`attack inbound score: ${one(waf, attack)} (blocked at 5)`);
