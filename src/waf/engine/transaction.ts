@@ -658,8 +658,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const checkExclusions = rule.exclusions.length > 0 || this.#removedTargets.length > 0;
     const skipped = this.#skipped.size > 0 ? this.#skipped : undefined;
     let matched = false;
-    for (const sel of rule.targets) {
-      const def = VARIABLES.get(sel.name);
+    const targets = rule.targets;
+    for (let t = 0; t < targets.length; t++) {
+      const sel = targets[t]!;
+      const def = rule.targetVariables[t];
       if (!def) continue;
       if (def.kind === 'scalar') {
         // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
@@ -747,8 +749,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #scanGroup(rule: Rule): Uint32Array {
     const union = new Uint32Array((this.#rules.literals.slots + 31) >>> 5);
-    for (const sel of rule.targets) {
-      const def = VARIABLES.get(sel.name);
+    const targets = rule.targets;
+    for (let t = 0; t < targets.length; t++) {
+      const sel = targets[t]!;
+      const def = rule.targetVariables[t];
       if (!def) continue;
       if (def.kind === 'scalar') {
         this.#addHits(union, rule, def.read(this) ?? '');
@@ -829,7 +833,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       variable: target.variable,
       key: target.key,
       value,
-      transformations: rule.transformations.map((t) => t.name),
+      transformations: rule.transformationNames,
     });
   }
 
@@ -839,21 +843,20 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#ruleMsg = msg;
     this.#ruleLogdata = data;
     const d = rule.disruptive;
-    const disruptive = d !== undefined && d.kind !== 'pass' && d.kind !== 'allow';
-    const match: MatchedRule = {
-      ruleId: rule.id,
-      phase,
-      msg,
-      data,
-      severity: rule.severity,
-      tags: rule.tags,
-      file: rule.file,
-      line: rule.line,
-      matches: this.#currentMatches,
-      log: rule.log,
-      disruptive,
-    };
     if (rule.msg !== undefined || rule.log) {
+      const match: MatchedRule = {
+        ruleId: rule.id,
+        phase,
+        msg,
+        data,
+        severity: rule.severity,
+        tags: rule.tags,
+        file: rule.file,
+        line: rule.line,
+        matches: this.#currentMatches,
+        log: rule.log,
+        disruptive: d !== undefined && d.kind !== 'pass' && d.kind !== 'allow',
+      };
       this.#matched.push(match);
       if (rule.log) this.#observer?.onMatch?.(this, match);
     }

@@ -1,5 +1,6 @@
 import type { Operator } from '../operators/types.js';
 import type { Transformation } from '../transformations/types.js';
+import type { VariableDefinition } from '../variables/registry.js';
 
 /** SecLang phases: 1 request headers, 2 request body, 3 response headers, 4 response body, 5 logging. */
 export const RULE_PHASES = [1, 2, 3, 4, 5] as const;
@@ -89,9 +90,13 @@ export interface Rule {
   /** SecMarker name, for skipAfter targets. */
   readonly marker?: string;
   readonly targets: readonly VariableSelector[];
+  /** How each of `targets` is read, resolved at load: the rule loop does no registry lookup. */
+  readonly targetVariables: readonly (VariableDefinition | undefined)[];
   readonly exclusions: readonly VariableSelector[];
   readonly operator?: RuleOperator;
   readonly transformations: readonly NamedTransformation[];
+  /** The names of `transformations`, as each match records them (MatchDetail). */
+  readonly transformationNames: readonly string[];
   /** Cache keys for each prefix of `transformations` (names joined by ','). */
   readonly transformationKeys: readonly string[];
   /** A small integer per distinct prefix key, process-wide, for the per-value result slots. */

@@ -393,14 +393,28 @@ class Parser {
     const slots = new Map<string, number>();
     const literalSets: (readonly string[])[] = [];
     const groups = new Map<string, number>();
-    const groupOf = (b: RuleBuild, slot: number): number => {
-      if (slot < 0 || b.operator!.negated || !b.targets.every(isStableTarget)) return -1;
-      const key = JSON.stringify([
+    const groupKey = (b: RuleBuild): string | undefined => {
+      const op = b.operator;
+      if (op === undefined || op.negated || !op.impl.requiredLiterals?.length || !b.targets.every(isStableTarget))
+        return undefined;
+      return JSON.stringify([
+        b.draft.phase ?? 1,
         b.targets.map(selectorKey),
         b.exclusions.map(selectorKey),
         b.draft.transformations.map((t) => t.name.toLowerCase()),
         b.draft.multiMatch,
       ]);
+    };
+    // A group pays one pass over its values per phase to let its rules skip theirs; with a single
+    // rule that pass would only repeat the rule's own (which checks the literals per value).
+    const members = new Map<string, number>();
+    for (const build of this.#rules) {
+      const key = build.removed || build.marker !== undefined ? undefined : groupKey(build);
+      if (key !== undefined) members.set(key, (members.get(key) ?? 0) + 1);
+    }
+    const groupOf = (b: RuleBuild, slot: number): number => {
+      const key = slot < 0 ? undefined : groupKey(b);
+      if (key === undefined || (members.get(key) ?? 0) < 2) return -1;
       let group = groups.get(key);
       if (group === undefined) {
         group = groups.size;
@@ -528,9 +542,11 @@ function toRule(
     line: b.line,
     ...(b.marker !== undefined ? { marker: b.marker } : {}),
     targets: b.targets,
+    targetVariables: Object.freeze(b.targets.map((t) => VARIABLES.get(t.name))),
     exclusions: b.exclusions,
     ...(b.operator ? { operator: b.operator } : {}),
     transformations: d.transformations,
+    transformationNames: Object.freeze(d.transformations.map((t) => t.name)),
     transformationKeys: keys,
     transformationIds: keys.map(prefixId),
     literalSlot,
