@@ -24,16 +24,21 @@ function normalize(input: string, win: boolean): string {
 }
 
 /**
- * True when the algorithm below would return the input unchanged: no `.` segment to resolve, no
- * empty segment, no trailing slash to drop, no `\` to turn around. Most values (argument
- * values, plain paths) are like this, and the check allocates nothing.
+ * True when the algorithm below would return the input unchanged: no segment ending in `.` (the
+ * only place it looks at dots: `.`, `..`, and ModSecurity's reading of `a..`), no empty segment,
+ * no trailing slash to drop, no `\` to turn around. Most values (argument values, e-mail
+ * addresses, prices, plain paths) are like this, and the check allocates nothing.
  */
 function isNormal(input: string, win: boolean): boolean {
   const n = input.length;
   let previousSlash = false;
   for (let i = 0; i < n; i++) {
     const c = input.charCodeAt(i);
-    if (c === 0x2e || (win && c === 0x5c)) return false;
+    if (win && c === 0x5c) return false;
+    if (c === 0x2e) {
+      const next = i + 1 < n ? input.charCodeAt(i + 1) : 0x2f;
+      if (next === 0x2f || (win && next === 0x5c)) return false;
+    }
     const slash = c === 0x2f;
     if (slash && previousSlash) return false;
     previousSlash = slash;
