@@ -15,7 +15,7 @@ test('several workers with the memory store and a route limit: refused at start,
     const text = error.errors.map(formatIssue).join('\n');
     assert.match(text, /server\.workers/);
     assert.match(text, /rateLimit\.store to redis/);
-    assert.match(text, /portcullis\.yaml:7:12: server\.workers: /, "file, line and column of the key");
+    assert.match(text, /portcullis\.yaml:7:12: server\.workers: /, 'file, line and column of the key');
     return true;
   });
 });
