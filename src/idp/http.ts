@@ -6,7 +6,7 @@ import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/p
 import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
 import { AccountError, type Accounts } from './accounts.js';
-import { forwardedRequest } from './forwarding.js';
+import { BodyTooLarge, forwardedRequest, readBody } from './forwarding.js';
 import { accountPage, consentPage, loginPage, mfaPage, type Page, passwordPage } from './pages.js';
 import type { Sessions } from './sessions.js';
 import { base32, matchTotp, newRecoveryCodes, newTotpSecret, otpauthUri } from './totp.js';
@@ -29,18 +29,6 @@ export interface IdpHttpOptions {
 
 class BadRequest extends Error {}
 
-async function readBody(req: IncomingMessage, ctx: RequestContext): Promise<Buffer> {
-  if (ctx.requestBody) return ctx.requestBody;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new BadRequest('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function isJson(req: IncomingMessage): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
@@ -52,7 +40,7 @@ function wantsJson(req: IncomingMessage): boolean {
 }
 
 async function readFields(req: IncomingMessage, ctx: RequestContext): Promise<Record<string, string>> {
-  const body = await readBody(req, ctx);
+  const body = await readBody(req, ctx, MAX_BODY);
   const out: Record<string, string> = {};
   if (isJson(req)) {
     let parsed: unknown;
@@ -486,13 +474,10 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
         res.destroy();
         return;
       }
+      if (error instanceof BodyTooLarge) return sendProblem(res, ctx, 'PC_ERR_BODY_TOO_LARGE');
       if (error instanceof BadRequest) {
         const code =
-          error.message === 'unsupported media type'
-            ? 'PC_ERR_UNSUPPORTED_MEDIA_TYPE'
-            : error.message === 'body too large'
-              ? 'PC_ERR_BODY_TOO_LARGE'
-              : 'PC_ERR_BAD_REQUEST';
+          error.message === 'unsupported media type' ? 'PC_ERR_UNSUPPORTED_MEDIA_TYPE' : 'PC_ERR_BAD_REQUEST';
         return sendProblem(res, ctx, code);
       }
       ctx.logFields.idpError = (error as Error).message;

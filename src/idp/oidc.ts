@@ -1,14 +1,14 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
-import { CLIENT_SECRET_PURPOSE, forwardedRequest, issuerHeaders } from './forwarding.js';
+import { BodyTooLarge, CLIENT_SECRET_PURPOSE, forwardedRequest, issuerHeaders, readBody } from './forwarding.js';
 import { ACCESS_TOKEN_TTL_SEC } from './issuer.js';
 
 export { CLIENT_SECRET_PURPOSE };
 
 import { userRoles } from '../auth/store-verifiers.js';
-import type { RequestContext } from '../pipeline/context.js';
 import type { InternalHandler } from '../server/internal.js';
+import { isStoreError } from '../store/errors.js';
 import { createOidcAdapterClass } from '../store/oidc-adapter.js';
 import { rotateSigningKey } from '../store/signing.js';
 import type { JsonObject, Store } from '../store/types.js';
@@ -186,22 +186,6 @@ export async function createOidcProvider(options: OidcOptions): Promise<Provider
   return provider;
 }
 
-async function readBody(req: IncomingMessage, ctx: RequestContext): Promise<Buffer> {
-  if (ctx.requestBody) return ctx.requestBody;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * Replaces the client secret a client sent (Basic header or client_secret form field, RFC 6749
- * §2.3.1) with its keyed hash, which is what the store keeps.
- */
 async function hashClientSecret(
   store: Store,
   headers: Record<string, string | string[] | undefined>,
@@ -229,24 +213,31 @@ async function hashClientSecret(
  * Hands a request to oidc-provider as a fresh stream (the gateway may already have read the body),
  * with forwarding headers derived from the configured issuer, never from the client.
  */
-/**
- * Hands a request to oidc-provider as a fresh stream (the gateway may already have read the body),
- * with forwarding headers derived from the configured issuer, never from the client.
- */
 export function createOidcHandler(provider: Provider, store: Store, issuer: string): InternalHandler {
   const callback = provider.callback();
   const url = new URL(issuer);
   return (req, res, ctx) => {
     (async () => {
       const headers = issuerHeaders(req, url);
-      let body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, ctx);
+      let body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, ctx, MAX_BODY);
       if (ctx.path.startsWith('/oidc/token')) body = await hashClientSecret(store, headers, body);
       callback(forwardedRequest(req, ctx, url, body, headers), res as ServerResponse);
-    })().catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end('{"error":"invalid_request"}');
+    })().catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
       }
+      // RFC 6749 §5.2 error bodies: the client's fault (too large, malformed credentials) or ours
+      // (the store could not hash the secret), never the detail.
+      const [status, code] =
+        error instanceof BodyTooLarge
+          ? [413, 'invalid_request']
+          : isStoreError(error)
+            ? [503, 'temporarily_unavailable']
+            : [400, 'invalid_request'];
+      ctx.logFields.idpError = (error as Error).message;
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ error: code }));
     });
   };
 }

@@ -353,6 +353,26 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [oldKid, rotated.created.kid].sort());
   });
 
+  test('token endpoint: an oversized body is 413 with an OAuth error body, malformed Basic credentials 400', async () => {
+    const big = await fetch(`${url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('web', webSecret) },
+      body: `grant_type=client_credentials&pad=${'x'.repeat(70 * 1024)}`,
+    });
+    assert.equal(big.status, 413);
+    assert.deepEqual(await big.json(), { error: 'invalid_request' });
+    const malformed = await fetch(`${url}/oidc/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('web:%E0%A4%A').toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(malformed.status, 400);
+    assert.deepEqual(await malformed.json(), { error: 'invalid_request' });
+  });
+
   // Last: it disables ann.
   test('portcullis user disable (another process, same database): her unexpired access token is refused within 1 s', async (t) => {
     const issued = await codeFlow();
