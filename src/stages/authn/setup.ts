@@ -97,6 +97,11 @@ export async function setupAuthentication(
     bus = await StoreRevocationBus.open(store()!.revocations, {
       onError: (e) => services.logger.warn({ err: e.message }, 'revocation feed read failed; retrying'),
     });
+  } else if (config.revocation?.bus === 'store' && !services.dryRun) {
+    throw new ConfigError(
+      [...PATH, 'revocation', 'bus'],
+      'the store bus needs the store, which this configuration does not open',
+    );
   } else {
     bus = new MemoryRevocationBus();
   }
