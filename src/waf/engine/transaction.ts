@@ -20,7 +20,6 @@ import type {
   Rule,
   RuleOperator,
   RulePhase,
-  TargetValue,
   VariableSelector,
 } from './types.js';
 
@@ -74,8 +73,20 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #store: PersistentStore;
   readonly #scalars = new Map<string, string>();
   readonly #collections = new Map<string, KeyedCollection>();
-  /** MATCHED_VARS, cleared before every rule: kept at hand rather than looked up each time. */
+  /**
+   * MATCHED_VARS, cleared before every rule. Most matches are CRS's own TX bookkeeping that no
+   * rule reads back, so a match only appends to the #mv arrays; the collection is filled
+   * from them when something reads it (#syncMatchedVars).
+   */
   readonly #matchedVars = new KeyedCollection();
+  readonly #mvVariables: string[] = [];
+  readonly #mvKeys: string[] = [];
+  readonly #mvValues: string[] = [];
+  #mvSynced = true;
+  /** MATCHED_VAR and MATCHED_VAR_NAME (variable and key): the last match, kept across rules. */
+  #lastMatchVariable: string | undefined;
+  #lastMatchKey = '';
+  #lastMatchValue = '';
   #engine: EngineMode;
   #requestBodyAccess: boolean;
   #responseBodyAccess: boolean;
@@ -428,8 +439,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   /** Every variable the transaction holds, for `waf explain`. */
   snapshot(): { scalars: [string, string][]; collections: [string, [string, string][]][] } {
+    this.#syncMatchedVars();
+    const matched: [string, string][] =
+      this.#lastMatchVariable === undefined
+        ? []
+        : [
+            ['MATCHED_VAR', this.#lastMatchValue],
+            ['MATCHED_VAR_NAME', this.#lastMatchName()!],
+          ];
     return {
-      scalars: [...this.#scalars].filter(([, v]) => v !== ''),
+      scalars: [...this.#scalars, ...matched].filter(([, v]) => v !== ''),
       collections: [...this.#collections]
         .filter(([, c]) => c.size > 0)
         .map(([name, c]) => [name, c.entries().map((e) => [e.key, e.value] as [string, string])]),
@@ -439,12 +458,32 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   // ---- VariableSource / OperatorTx / ActionContext ---------------------------------------
 
   scalar(name: string): string | undefined {
+    if (name === 'MATCHED_VAR') return this.#lastMatchVariable === undefined ? undefined : this.#lastMatchValue;
+    if (name === 'MATCHED_VAR_NAME') return this.#lastMatchName();
     return this.#scalars.get(name);
   }
 
   collection(name: string): KeyedCollection | undefined {
     if (name === 'RULE') return this.#ruleCollection();
+    if (name === 'MATCHED_VARS') this.#syncMatchedVars();
     return this.#collections.get(name);
+  }
+
+  #lastMatchName(): string | undefined {
+    const variable = this.#lastMatchVariable;
+    if (variable === undefined) return undefined;
+    return this.#lastMatchKey === '' ? variable : `${variable}:${this.#lastMatchKey}`;
+  }
+
+  #syncMatchedVars(): void {
+    if (this.#mvSynced) return;
+    this.#mvSynced = true;
+    this.#matchedVars.clear();
+    for (let i = 0; i < this.#mvValues.length; i++) {
+      const key = this.#mvKeys[i]!;
+      const variable = this.#mvVariables[i]!;
+      this.#matchedVars.add(key === '' ? variable : `${variable}:${key}`, this.#mvValues[i]!);
+    }
   }
 
   derived(
@@ -453,6 +492,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     build: (src: VariableSource) => CollectionEntry[],
   ): readonly CollectionEntry[] {
     let stamp = 0;
+    if (!this.#mvSynced && sources.includes('MATCHED_VARS')) this.#syncMatchedVars();
     for (const s of sources) stamp = stamp * 1_000_003 + (this.#collections.get(s)?.version ?? 0) + 1;
     const hit = this.#views.get(view);
     if (hit && hit.stamp === stamp) return hit.entries;
@@ -620,7 +660,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #evaluateRule(rule: Rule, phase: RulePhase): void {
     if (COUNTING) counters.rules++;
-    if (this.#matchedVars.size > 0) this.#matchedVars.clear();
+    if (this.#mvValues.length > 0) {
+      this.#mvVariables.length = 0;
+      this.#mvKeys.length = 0;
+      this.#mvValues.length = 0;
+      this.#mvSynced = false;
+    }
     if (this.#currentMatches.length > 0) this.#currentMatches = [];
     this.#currentRule = rule;
     // RULE (%{rule.id}, %{rule.msg}...) is read from the current rule on demand (#ruleField);
@@ -698,12 +743,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const value = this.#transform(rule, input);
       if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated)
         return false;
-      this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
+      this.#onValueMatched(rule, starter, variable, key, value);
       return true;
     }
     for (const value of this.#transformAll(rule, input)) {
       if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated) continue;
-      this.#onValueMatched(rule, starter, { variable, key, value: input }, value);
+      this.#onValueMatched(rule, starter, variable, key, value);
       return true;
     }
     return false;
@@ -774,8 +819,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     else orInto(union, this.#scan(this.#transform(rule, raw)));
   }
 
-  #onValueMatched(rule: Rule, starter: Rule, target: TargetValue, value: string): void {
-    this.#recordMatch(rule, target, value);
+  #onValueMatched(rule: Rule, starter: Rule, variable: string, key: string, value: string): void {
+    this.#recordMatch(rule, starter, variable, key, value);
     if (!this.#ruleTextExpanded) this.#expandRuleText(starter);
     this.#runActions(rule);
   }
@@ -822,19 +867,20 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     for (const action of rule.actions) action(this, rule);
   }
 
-  #recordMatch(rule: Rule, target: TargetValue, value: string): void {
-    const name = target.key === '' ? target.variable : `${target.variable}:${target.key}`;
+  #recordMatch(rule: Rule, starter: Rule, variable: string, key: string, value: string): void {
     // ModSecurity and Coraza record the value after transformations: chained rules such as
     // CRS 944120 (`SecRule MATCHED_VARS "@rx processbuilder"`) rely on the lower-cased text.
-    this.#scalars.set('MATCHED_VAR', value);
-    this.#scalars.set('MATCHED_VAR_NAME', name);
-    this.#matchedVars.add(name, value);
-    this.#currentMatches.push({
-      variable: target.variable,
-      key: target.key,
-      value,
-      transformations: rule.transformationNames,
-    });
+    this.#lastMatchVariable = variable;
+    this.#lastMatchKey = key;
+    this.#lastMatchValue = value;
+    this.#mvVariables.push(variable);
+    this.#mvKeys.push(key);
+    this.#mvValues.push(value);
+    this.#mvSynced = false;
+    // The details are kept only for a rule that is recorded (msg or log): #onRuleMatched.
+    if (starter.msg !== undefined || starter.log) {
+      this.#currentMatches.push({ variable, key, value, transformations: rule.transformationNames });
+    }
   }
 
   #onRuleMatched(rule: Rule, phase: RulePhase): void {
