@@ -22,6 +22,7 @@ export const setvar: ActionDefinition = {
     if (!WRITABLE_COLLECTIONS.has(collection)) throw new Error(`setvar cannot write to collection ${collection}`);
     const keyTemplate = target.slice(dot + 1);
     const keyHasMacro = keyTemplate.includes('%{');
+    const keyLower = keyHasMacro ? undefined : keyTemplate.toLowerCase();
     let operation: 'set' | 'add' | 'sub' = 'set';
     let valueTemplate = eq === -1 ? '1' : body.slice(eq + 1);
     if (valueTemplate.startsWith('+')) {
@@ -42,12 +43,12 @@ export const setvar: ActionDefinition = {
       }
       const v = valueHasMacro ? tx.expandMacros(valueTemplate) : valueTemplate;
       if (operation === 'set') {
-        col.set(key, v);
+        col.set(key, v, keyLower);
         return;
       }
-      const current = toInt(col.get(key));
+      const current = toInt(col.get(key, keyLower));
       const delta = toInt(v);
-      col.set(key, String(operation === 'add' ? current + delta : current - delta));
+      col.set(key, String(operation === 'add' ? current + delta : current - delta), keyLower);
     });
   },
 };

@@ -32,9 +32,8 @@ export class KeyedCollection implements MutableCollection {
     return this.#entries;
   }
 
-  add(key: string, value: string): void {
+  add(key: string, value: string, lower = key.toLowerCase()): void {
     this.#version++;
-    const lower = key.toLowerCase();
     const entry: CollectionEntry = { key, lower, value };
     this.#entries.push(entry);
     const list = this.#index.get(lower);
@@ -43,19 +42,19 @@ export class KeyedCollection implements MutableCollection {
   }
 
   /** Replaces every value of `key` with one value. */
-  set(key: string, value: string): void {
-    const list = this.#index.get(key.toLowerCase());
+  set(key: string, value: string, lower = key.toLowerCase()): void {
+    const list = this.#index.get(lower);
     if (list && list.length === 1) {
       this.#version++;
       list[0]!.value = value;
       return;
     }
     if (list) this.remove(key);
-    this.add(key, value);
+    this.add(key, value, lower);
   }
 
-  get(key: string): string | undefined {
-    return this.#index.get(key.toLowerCase())?.[0]?.value;
+  get(key: string, lower = key.toLowerCase()): string | undefined {
+    return this.#index.get(lower)?.[0]?.value;
   }
 
   getAll(key: string): readonly CollectionEntry[] {

@@ -2,7 +2,7 @@
  * Macro expansion: `%{tx.score}`, `%{MATCHED_VAR}`, `%{request_headers.host}`, `%{rule.id}`.
  * ModSecurity expands an unknown or empty variable to the empty string.
  */
-export type MacroResolver = (variable: string, key: string | undefined) => string;
+export type MacroResolver = (variable: string, key: string | undefined, keyLower: string | undefined) => string;
 
 const MACRO = /%\{([^}]*)\}/g;
 
@@ -11,6 +11,8 @@ interface CompiledText {
   readonly literals: readonly string[];
   readonly variables: readonly string[];
   readonly keys: readonly (string | undefined)[];
+  /** The keys lower-cased once: collection lookups are case-insensitive. */
+  readonly keysLower: readonly (string | undefined)[];
 }
 
 /**
@@ -39,7 +41,7 @@ function compile(text: string): CompiledText {
     last = m.index + m[0].length;
   }
   literals.push(text.slice(last));
-  return { literals, variables, keys };
+  return { literals, variables, keys, keysLower: keys.map((k) => k?.toLowerCase()) };
 }
 
 export function expandMacros(text: string, resolve: MacroResolver): string {
@@ -50,8 +52,8 @@ export function expandMacros(text: string, resolve: MacroResolver): string {
     if (compiled.size >= COMPILED_LIMIT) compiled.clear();
     compiled.set(text, parts);
   }
-  const { literals, variables, keys } = parts;
+  const { literals, variables, keys, keysLower } = parts;
   let out = literals[0]!;
-  for (let i = 0; i < variables.length; i++) out += resolve(variables[i]!, keys[i]) + literals[i + 1]!;
+  for (let i = 0; i < variables.length; i++) out += resolve(variables[i]!, keys[i], keysLower[i]) + literals[i + 1]!;
   return out;
 }

@@ -1,5 +1,6 @@
 import type { LiteralScanner } from '../regex/literal-scan.js';
-import type { EngineMode, Rule, RulePhase } from './types.js';
+import type { VariableDefinition } from '../variables/registry.js';
+import type { EngineMode, Rule, RulePhase, VariableSelector } from './types.js';
 
 /** Engine settings a configuration sets with Sec* directives. */
 export interface EngineSettings {
@@ -42,6 +43,12 @@ export function defaultSettings(): EngineSettings {
   };
 }
 
+/** The values one literal group reads: every selector of every member, once. */
+export interface LiteralGroup {
+  readonly targets: readonly VariableSelector[];
+  readonly targetVariables: readonly (VariableDefinition | undefined)[];
+}
+
 /** Rules of one configuration, compiled and ordered per phase. */
 export interface RuleSet {
   readonly settings: Readonly<EngineSettings>;
@@ -52,8 +59,12 @@ export interface RuleSet {
   readonly ruleCount: number;
   /** The required literals of every rule's operator, scanned once per value (Rule.literalSlot). */
   readonly literals: LiteralScanner;
-  /** Number of distinct Rule.literalGroup values. */
-  readonly literalGroups: number;
+  /**
+   * Per Rule.literalGroup: the union of its rules' targets. A group is every rule of one phase
+   * with the same transformation chain (and multiMatch) whose targets are all stable request or
+   * response data; scanning the union once answers "can this rule match anything" for each.
+   */
+  readonly literalGroups: readonly LiteralGroup[];
   /** Load-time notes (rules kept but inert), for the start-up log. */
   readonly warnings: readonly string[];
 }

@@ -73,6 +73,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #store: PersistentStore;
   readonly #scalars = new Map<string, string>();
   readonly #collections = new Map<string, KeyedCollection>();
+  /** TX, also in #collections: read by most rules and macros. */
+  readonly #tx = new KeyedCollection();
   /**
    * MATCHED_VARS, cleared before every rule. Most matches are CRS's own TX bookkeeping that no
    * rule reads back, so a match only appends to the #mv arrays; the collection is filled
@@ -82,6 +84,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #mvVariables: string[] = [];
   readonly #mvKeys: string[] = [];
   readonly #mvValues: string[] = [];
+  /** Entries of the #mv arrays in use (the arrays are reused, never shrunk: cheaper than length = 0). */
+  #mvCount = 0;
   #mvSynced = true;
   /** MATCHED_VAR and MATCHED_VAR_NAME (variable and key): the last match, kept across rules. */
   #lastMatchVariable: string | undefined;
@@ -139,7 +143,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#requestBodyAccess = rules.settings.requestBodyAccess;
     this.#responseBodyAccess = rules.settings.responseBodyAccess;
     this.id = options.requestId ?? `${Date.now().toString(36)}${(++uniqueCounter).toString(36)}`;
-    for (const name of ['TX', 'ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS']) {
+    this.#collections.set('TX', this.#tx);
+    for (const name of ['ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS']) {
       this.#collections.set(name, new KeyedCollection());
     }
     this.#collections.set('MATCHED_VARS', this.#matchedVars);
@@ -161,8 +166,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#scalars.set('REQUEST_BODY_LENGTH', '0');
     this.#scalars.set('FILES_COMBINED_SIZE', '0');
     this.#setTime();
-    const tx = this.#collections.get('TX')!;
-    for (const [k, v] of Object.entries(options.tx ?? {})) tx.set(k, String(v));
+    for (const [k, v] of Object.entries(options.tx ?? {})) this.#tx.set(k, String(v));
     if (options.removeRuleIds) this.#removedIds.push(...options.removeRuleIds);
     for (const r of options.removeTargets ?? []) {
       for (const selector of parseTargets(r.targets)) this.#removedTargets.push({ selector, ruleIds: r.ids });
@@ -428,7 +432,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   /** A TX variable, e.g. `blocking_inbound_anomaly_score`. */
   txVar(name: string): string | undefined {
-    return this.#collections.get('TX')!.get(name);
+    return this.#tx.get(name);
   }
 
   /** Inbound and outbound anomaly scores as CRS computes them. */
@@ -479,7 +483,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (this.#mvSynced) return;
     this.#mvSynced = true;
     this.#matchedVars.clear();
-    for (let i = 0; i < this.#mvValues.length; i++) {
+    for (let i = 0; i < this.#mvCount; i++) {
       const key = this.#mvKeys[i]!;
       const variable = this.#mvVariables[i]!;
       this.#matchedVars.add(key === '' ? variable : `${variable}:${key}`, this.#mvValues[i]!);
@@ -502,10 +506,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   expandMacros(text: string): string {
-    return expandMacros(text, (variable, key) => this.#resolveMacro(variable, key));
+    return expandMacros(text, this.#resolver);
   }
 
-  #resolveMacro(variable: string, key: string | undefined): string {
+  /** Bound once: expandMacros runs for most matched rules (setvar, msg, logdata). */
+  readonly #resolver = (variable: string, key: string | undefined, keyLower: string | undefined): string =>
+    this.#resolveMacro(variable, key, keyLower);
+
+  #resolveMacro(variable: string, key: string | undefined, keyLower?: string): string {
+    // %{tx.x}: CRS's anomaly scores and settings, by far the most expanded.
+    if (variable === 'TX' && keyLower !== undefined) return this.#tx.getAllLower(keyLower)[0]?.value ?? '';
     if (variable === 'RULE') return this.#ruleField(key ?? 'id');
     const def = VARIABLES.get(variable);
     if (!def) return '';
@@ -518,7 +528,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   setCapture(index: number, value: string): void {
-    this.#collections.get('TX')!.set(String(index), value);
+    this.#tx.set(String(index), value);
   }
 
   setMatchedData(value: string): void {
@@ -660,10 +670,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #evaluateRule(rule: Rule, phase: RulePhase): void {
     if (COUNTING) counters.rules++;
-    if (this.#mvValues.length > 0) {
-      this.#mvVariables.length = 0;
-      this.#mvKeys.length = 0;
-      this.#mvValues.length = 0;
+    if (this.#mvCount > 0) {
+      this.#mvCount = 0;
       this.#mvSynced = false;
     }
     if (this.#currentMatches.length > 0) this.#currentMatches = [];
@@ -780,8 +788,9 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   /**
    * Whether some value of the rule's literal group holds one of the rule's required literals. The
-   * group's values are every value its targets select, before transaction-level exclusions, so
-   * the answer is a necessary condition for the rule to match.
+   * group's values are every value its members' targets select (a superset of this rule's), before
+   * exclusions, through the same transformations, so the answer is a necessary condition for the
+   * rule to match.
    */
   #groupHolds(rule: Rule): boolean {
     let union = this.#groupHits[rule.literalGroup];
@@ -794,10 +803,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   #scanGroup(rule: Rule): Uint32Array {
     const union = new Uint32Array((this.#rules.literals.slots + 31) >>> 5);
-    const targets = rule.targets;
+    const group = this.#rules.literalGroups[rule.literalGroup]!;
+    const targets = group.targets;
     for (let t = 0; t < targets.length; t++) {
       const sel = targets[t]!;
-      const def = rule.targetVariables[t];
+      const def = group.targetVariables[t];
       if (!def) continue;
       if (def.kind === 'scalar') {
         this.#addHits(union, rule, def.read(this) ?? '');
@@ -873,9 +883,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#lastMatchVariable = variable;
     this.#lastMatchKey = key;
     this.#lastMatchValue = value;
-    this.#mvVariables.push(variable);
-    this.#mvKeys.push(key);
-    this.#mvValues.push(value);
+    const n = this.#mvCount++;
+    this.#mvVariables[n] = variable;
+    this.#mvKeys[n] = key;
+    this.#mvValues[n] = value;
     this.#mvSynced = false;
     // The details are kept only for a rule that is recorded (msg or log): #onRuleMatched.
     if (starter.msg !== undefined || starter.log) {

@@ -64,8 +64,9 @@ export interface ActionContext {
 }
 
 export interface MutableCollection {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
+  /** `lower`: the key already lower-cased by the caller (a constant setvar key, once at load). */
+  get(key: string, lower?: string): string | undefined;
+  set(key: string, value: string, lower?: string): void;
   remove(key: string): void;
 }
 
@@ -108,9 +109,9 @@ export interface Rule {
   readonly literalSlot: number;
   /**
    * With a literal slot, the rule's group (RuleSet.literalGroups) when its targets only read
-   * request and response data that rules cannot change, else -1. Rules of one group read the same
-   * values through the same transformations: the transaction scans them once per phase, and a
-   * rule whose slot none of them holds is skipped whole.
+   * request and response data that rules cannot change, else -1. A group holds the rules of one
+   * phase with the same transformation chain: the transaction scans the union of their values
+   * once per phase, and a rule whose slot none of them holds is skipped whole.
    */
   readonly literalGroup: number;
   readonly msg?: string;

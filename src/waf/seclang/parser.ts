@@ -393,14 +393,15 @@ class Parser {
     const slots = new Map<string, number>();
     const literalSets: (readonly string[])[] = [];
     const groups = new Map<string, number>();
+    const groupTargets: Map<string, VariableSelector>[] = [];
+    // Rules of one phase that run the same transformation chain over stable data share a group,
+    // whatever their targets: the group scans the union of their values once per phase.
     const groupKey = (b: RuleBuild): string | undefined => {
       const op = b.operator;
       if (op === undefined || op.negated || !op.impl.requiredLiterals?.length || !b.targets.every(isStableTarget))
         return undefined;
       return JSON.stringify([
         b.draft.phase ?? 1,
-        b.targets.map(selectorKey),
-        b.exclusions.map(selectorKey),
         b.draft.transformations.map((t) => t.name.toLowerCase()),
         b.draft.multiMatch,
       ]);
@@ -419,7 +420,10 @@ class Parser {
       if (group === undefined) {
         group = groups.size;
         groups.set(key, group);
+        groupTargets.push(new Map());
       }
+      const targets = groupTargets[group]!;
+      for (const t of b.targets) targets.set(selectorKey(t), t);
       return group;
     };
     const slotOf = (b: RuleBuild): number => {
@@ -453,7 +457,13 @@ class Parser {
       ruleCount: count,
       warnings: this.#warnings,
       literals: new LiteralScanner(literalSets),
-      literalGroups: groups.size,
+      literalGroups: groupTargets.map((targets) => {
+        const selectors = [...targets.values()];
+        return Object.freeze({
+          targets: Object.freeze(selectors),
+          targetVariables: Object.freeze(selectors.map((t) => VARIABLES.get(t.name))),
+        });
+      }),
     };
   }
 }
