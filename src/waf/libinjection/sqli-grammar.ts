@@ -430,6 +430,34 @@ export function unionSelectAhead(tokenizer: SqlTokenizer): boolean {
   return false;
 }
 
+/**
+ * Which rules' shapes a subject (fingerprint, `~` when the window ended early) matches, per
+ * scope. A shape is a pure function of the subject, and real traffic produces few distinct
+ * subjects (`n`, `1no1`, `nonn1n`...), so the answer is kept and the rules' regexes run once per
+ * subject instead of once per value. Bounded: when full, the cache starts over, so crafted inputs
+ * with ever new fingerprints cost what they cost without it.
+ */
+const SHAPE_CACHE_LIMIT = 4096;
+const NO_SHAPES: readonly number[] = [];
+const shapesAnyScope = new Map<string, readonly number[]>();
+const shapesQuoted = new Map<string, readonly number[]>();
+
+function matchingShapes(subject: string, quoted: boolean): readonly number[] {
+  const cache = quoted ? shapesQuoted : shapesAnyScope;
+  let hits = cache.get(subject);
+  if (hits === undefined) {
+    const found: number[] = [];
+    for (let i = 0; i < RULES.length; i++) {
+      const rule = RULES[i] as Rule;
+      if ((quoted || rule.scope === 'any') && rule.shape.test(subject)) found.push(i);
+    }
+    hits = found.length === 0 ? NO_SHAPES : found;
+    if (cache.size >= SHAPE_CACHE_LIMIT) cache.clear();
+    cache.set(subject, hits);
+  }
+  return hits;
+}
+
 /** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
 export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {
   // Every rule needs an operator, connective, statement, clause, call, comment, `;`, `(`,
@@ -437,9 +465,10 @@ export function classify(sequence: FoldedSequence, context: QuoteContext): strin
   if (!MAY_MATCH.test(sequence.fingerprint)) return undefined;
   // A trailing marker keeps `$` from matching where the window ended before the input did.
   const subject = sequence.complete ? sequence.fingerprint : `${sequence.fingerprint}~`;
-  for (const rule of RULES) {
-    if (rule.scope === 'quoted' && context === 'none') continue;
-    if (rule.shape.test(subject) && (rule.also === undefined || rule.also(sequence.tokens))) return rule.technique;
+  // In rule order: the first rule whose shape and token check both hold names the technique.
+  for (const index of matchingShapes(subject, context !== 'none')) {
+    const rule = RULES[index] as Rule;
+    if (rule.also === undefined || rule.also(sequence.tokens)) return rule.technique;
   }
   return undefined;
 }

@@ -43,12 +43,41 @@ const PUNCTUATION: ReadonlyMap<string, SqlTokenClass> = new Map<string, SqlToken
   ['{', '{'],
   ['}', '}'],
 ]);
-/** Single letters that prefix a string literal: N'..' (national), X'..' / B'..' (hex, bit), E'..' (PostgreSQL escapes). */
-const STRING_PREFIXES = new Set(['n', 'x', 'b', 'e']);
+
+/**
+ * Byte classes, one table lookup instead of a chain of comparisons per byte. SPACE: NUL,
+ * TAB..CR, SPACE, and NBSP, which MySQL also skips between tokens. WORD: letters, digits, `_`,
+ * `$` and every byte from 0x80 (NBSP included: inside a word it does not end it). OP_FIRST /
+ * OP_SECOND: the bytes that can start, and follow the first byte of, a multi-byte operator.
+ */
+const SPACE = 1;
+const DIGIT = 2;
+const WORD = 4;
+const HEX = 8;
+const OP_FIRST = 16;
+const OP_SECOND = 32;
+const CLASS = new Uint8Array(256);
+for (const c of [0x00, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]) CLASS[c]! |= SPACE;
+for (let c = 0x30; c <= 0x39; c++) CLASS[c]! |= DIGIT | WORD | HEX;
+for (let c = 0x41; c <= 0x5a; c++) CLASS[c]! |= WORD | (c <= 0x46 ? HEX : 0);
+for (let c = 0x61; c <= 0x7a; c++) CLASS[c]! |= WORD | (c <= 0x66 ? HEX : 0);
+for (let c = 0x80; c <= 0xff; c++) CLASS[c]! |= WORD;
+CLASS[0x5f]! |= WORD;
+CLASS[0x24]! |= WORD;
+for (const ch of '<>!=-:|&') CLASS[ch.charCodeAt(0)]! |= OP_FIRST;
+for (const ch of '<>=!:|&@') CLASS[ch.charCodeAt(0)]! |= OP_SECOND;
+
+/**
+ * Class bits of a char code. Codes above 0xff only occur outside byte strings and are word
+ * bytes; NaN (a read past the end) has none.
+ */
+function classOf(c: number): number {
+  if (c < 256) return CLASS[c] as number;
+  return c > 255 ? WORD : 0;
+}
 
 function isSpace(c: number): boolean {
-  // NUL, TAB..CR, SPACE, and NBSP, which MySQL also skips between tokens.
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x00 || c === 0xa0;
+  return c < 256 && ((CLASS[c] as number) & SPACE) !== 0;
 }
 
 /**
@@ -67,11 +96,11 @@ function isDigit(c: number): boolean {
 }
 
 function isWordChar(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === 0x24 || c >= 0x80;
+  return (classOf(c) & WORD) !== 0;
 }
 
 function isHexDigit(c: number): boolean {
-  return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+  return c < 256 && ((CLASS[c] as number) & HEX) !== 0;
 }
 
 /**
@@ -91,6 +120,21 @@ function singleByteToken(code: number): SqlToken {
   return token;
 }
 
+/** The other tokens whose every field is fixed, shared for the same reason. */
+const NUMBER: SqlToken = Object.freeze({ cls: '1', value: '1', closed: true });
+const VARIABLE: SqlToken = Object.freeze({ cls: 'v', value: '@', closed: true });
+const MYSQL_NULL: SqlToken = Object.freeze({ cls: '1', value: '\\n', closed: true });
+const LONG_WORD: SqlToken = Object.freeze({ cls: 'n', value: '', closed: true });
+const STRINGS: Readonly<Record<string, readonly [open: SqlToken, closed: SqlToken]>> = {
+  "'": [Object.freeze({ cls: 's', value: "'", closed: false }), Object.freeze({ cls: 's', value: "'", closed: true })],
+  '"': [Object.freeze({ cls: 's', value: '"', closed: false }), Object.freeze({ cls: 's', value: '"', closed: true })],
+};
+const MULTI_BYTE_OPERATORS: ReadonlyMap<string, SqlToken> = new Map(
+  [...OPERATORS_3, ...OPERATORS_2, ...LOGIC_2].map((op) => [
+    op,
+    Object.freeze({ cls: LOGIC_2.has(op) ? '&' : 'o', value: op, closed: true }),
+  ]),
+);
 /**
  * A single forward pass over a byte string, producing SQL tokens on demand. Every byte is
  * looked at a bounded number of times, so tokenizing is linear in the input length.
@@ -132,69 +176,90 @@ export class SqlTokenizer {
     }
     this.#skipSpace();
     const s = this.#s;
-    if (this.#pos >= s.length) return undefined;
     const start = this.#pos;
+    if (start >= s.length) return undefined;
     const c = s.charCodeAt(start);
-    const ch = s[start]!;
-
-    if (ch === "'" || ch === '"') return this.#string(start + 1, ch);
-    if (ch === '`') return this.#delimitedIdentifier(start, '`');
-    if (ch === '[') return this.#delimitedIdentifier(start, ']');
-    if (ch === '#') return this.#lineComment(start);
-    if (ch === '-' && s[start + 1] === '-' && startsDashComment(s.charCodeAt(start + 2)))
-      return this.#lineComment(start);
-    if (ch === '/' && s[start + 1] === '*') return this.#blockComment(start);
-    if (ch === '*' && s[start + 1] === '/' && this.#inExecutableComment) {
-      this.#inExecutableComment = false;
-      this.#pos = start + 2;
-      return null;
+    const bits = classOf(c);
+    // Words and numbers first: they are most of what real values hold.
+    if ((bits & DIGIT) !== 0) return this.#number(start);
+    if ((bits & WORD) !== 0) return this.#word(start);
+    const next = s.charCodeAt(start + 1);
+    switch (c) {
+      case 0x27: // '
+        return this.#string(start + 1, "'");
+      case 0x22: // "
+        return this.#string(start + 1, '"');
+      case 0x60: // `
+        return this.#delimitedIdentifier(start, '`');
+      case 0x5b: // [
+        return this.#delimitedIdentifier(start, ']');
+      case 0x23: // #
+        return this.#lineComment(start);
+      case 0x2d: // -
+        if (next === 0x2d && startsDashComment(s.charCodeAt(start + 2))) return this.#lineComment(start);
+        break;
+      case 0x2f: // /
+        if (next === 0x2a) return this.#blockComment(start);
+        break;
+      case 0x2a: // *
+        if (next === 0x2f && this.#inExecutableComment) {
+          this.#inExecutableComment = false;
+          this.#pos = start + 2;
+          return null;
+        }
+        break;
+      case 0x40: // @
+        if (next === 0x3e) {
+          this.#pos = start + 2;
+          return MULTI_BYTE_OPERATORS.get('@>') as SqlToken;
+        }
+        return this.#variable(start);
+      case 0x2e: // .
+        if (isDigit(next)) return this.#number(start);
+        break;
+      case 0x5c: // \
+        // MySQL spells NULL as \N.
+        if (next === 0x4e) {
+          this.#pos = start + 2;
+          return MYSQL_NULL;
+        }
+        this.#pos = start + 1;
+        return singleByteToken(0x5c);
     }
-    if (ch === '@' && s[start + 1] === '>') {
-      this.#pos = start + 2;
-      return { cls: 'o', value: '@>', closed: true };
-    }
-    if (ch === '@') return this.#variable(start);
-    if (isDigit(c) || (ch === '.' && isDigit(s.charCodeAt(start + 1)))) return this.#number(start);
-    if (isWordChar(c)) return this.#word(start);
-    if (ch === '\\') {
-      // MySQL spells NULL as \N.
-      if (s[start + 1] === 'N') {
-        this.#pos = start + 2;
-        return { cls: '1', value: '\\n', closed: true };
-      }
-      this.#pos = start + 1;
-      return { cls: '?', value: '\\', closed: true };
-    }
-    return this.#operator(start, ch);
+    return this.#operator(start, c, next);
   }
 
   #skipSpace(): void {
     const s = this.#s;
-    while (this.#pos < s.length && isSpace(s.charCodeAt(this.#pos))) this.#pos++;
+    let i = this.#pos;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    this.#pos = i;
   }
 
   /** A string body starting at `from`; `''` doubles (and, MySQL-style, backslash escapes) do not close it. */
-  #string(from: number, quote: string, backslashEscapes = true): SqlToken {
+  #string(from: number, quote: "'" | '"', backslashEscapes = true): SqlToken {
     const s = this.#s;
+    const q = quote.charCodeAt(0);
+    const tokens = STRINGS[quote] as readonly [SqlToken, SqlToken];
     let i = from;
     while (i < s.length) {
-      const ch = s[i];
-      if (ch === '\\' && backslashEscapes) {
+      const c = s.charCodeAt(i);
+      if (c === 0x5c && backslashEscapes) {
         i += 2;
         continue;
       }
-      if (ch === quote) {
-        if (s[i + 1] === quote) {
+      if (c === q) {
+        if (s.charCodeAt(i + 1) === q) {
           i += 2;
           continue;
         }
         this.#pos = i + 1;
-        return { cls: 's', value: quote, closed: true };
+        return tokens[1];
       }
       i++;
     }
     this.#pos = s.length;
-    return { cls: 's', value: quote, closed: false };
+    return tokens[0];
   }
 
   #delimitedIdentifier(start: number, close: string): SqlToken {
@@ -206,7 +271,7 @@ export class SqlTokenizer {
   #lineComment(start: number): SqlToken {
     const end = this.#s.indexOf('\n', start);
     this.#pos = end === -1 ? this.#s.length : end + 1;
-    const value = this.#s[start] === '#' ? '#' : '--';
+    const value = this.#s.charCodeAt(start) === 0x23 ? '#' : '--';
     return this.#comment(value, start + value.length, end === -1 ? this.#s.length : end, true);
   }
 
@@ -233,7 +298,7 @@ export class SqlTokenizer {
 
   #blockComment(start: number): SqlToken | null {
     const s = this.#s;
-    if (s[start + 2] === '!') {
+    if (s.charCodeAt(start + 2) === 0x21) {
       // MySQL executes `/*!code*/` (optionally `/*!50000code*/`, version-gated): what is
       // inside is SQL, not a comment.
       let i = start + 3;
@@ -246,21 +311,28 @@ export class SqlTokenizer {
     this.#pos = end === -1 ? s.length : end + 2;
     const token = this.#comment('/*', start + 2, end === -1 ? s.length : end, end !== -1);
     // The second opener may share its star with the closer (libinjection counts it too).
-    if (end !== -1 && s.slice(start + 2, end + 1).includes('/*')) return { ...token, nested: true };
+    if (end !== -1) {
+      const opener = s.indexOf('/*', start + 2);
+      if (opener !== -1 && opener < end) return { ...token, nested: true };
+    }
     return token;
   }
 
   #variable(start: number): SqlToken {
     const s = this.#s;
     let i = start + 1;
-    if (s[i] === '@') i++;
-    const q = s[i];
-    if (q === "'" || q === '"' || q === '`') {
-      const end = s.indexOf(q, i + 1);
+    if (s.charCodeAt(i) === 0x40) i++;
+    const q = s.charCodeAt(i);
+    if (q === 0x27 || q === 0x22 || q === 0x60) {
+      const end = s.indexOf(s[i]!, i + 1);
       this.#pos = end === -1 ? s.length : end + 1;
     } else {
       const nameStart = i;
-      while (i < s.length && (isWordChar(s.charCodeAt(i)) || s[i] === '.')) i++;
+      for (;;) {
+        const c = s.charCodeAt(i);
+        if (i >= s.length || !(isWordChar(c) || c === 0x2e)) break;
+        i++;
+      }
       // A lone `@` names nothing (`!@#$%`, e-mail-like text): not a variable.
       if (i === nameStart) {
         this.#pos = start + 1;
@@ -268,54 +340,66 @@ export class SqlTokenizer {
       }
       this.#pos = i;
     }
-    return { cls: 'v', value: '@', closed: true };
+    return VARIABLE;
   }
 
   #number(start: number): SqlToken {
     const s = this.#s;
+    const n = s.length;
     let i = start;
-    const second = s[i + 1];
-    if (s[i] === '0' && (second === 'x' || second === 'X') && isHexDigit(s.charCodeAt(i + 2))) {
+    const first = s.charCodeAt(i);
+    const second = s.charCodeAt(i + 1) | 0x20;
+    if (first === 0x30 && second === 0x78 && isHexDigit(s.charCodeAt(i + 2))) {
       i += 2;
-      while (i < s.length && isHexDigit(s.charCodeAt(i))) i++;
-    } else if (s[i] === '0' && (second === 'b' || second === 'B') && (s[i + 2] === '0' || s[i + 2] === '1')) {
+      while (i < n && isHexDigit(s.charCodeAt(i))) i++;
+    } else if (first === 0x30 && second === 0x62 && (s.charCodeAt(i + 2) & 0xfe) === 0x30) {
       i += 2;
-      while (s[i] === '0' || s[i] === '1') i++;
+      while ((s.charCodeAt(i) & 0xfe) === 0x30) i++;
     } else {
-      while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-      if (s[i] === '.') {
+      while (i < n && isDigit(s.charCodeAt(i))) i++;
+      if (s.charCodeAt(i) === 0x2e) {
         i++;
-        while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+        while (i < n && isDigit(s.charCodeAt(i))) i++;
       }
-      if ((s[i] === 'e' || s[i] === 'E') && (isDigit(s.charCodeAt(i + 1)) || /[+-]/.test(s[i + 1] ?? ''))) {
-        i += 2;
-        while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+      if ((s.charCodeAt(i) | 0x20) === 0x65) {
+        const after = s.charCodeAt(i + 1);
+        if (isDigit(after) || after === 0x2b || after === 0x2d) {
+          i += 2;
+          while (i < n && isDigit(s.charCodeAt(i))) i++;
+        }
       }
     }
     this.#pos = i;
-    return { cls: '1', value: '1', closed: true };
+    return NUMBER;
   }
 
   #word(start: number): SqlToken {
     const s = this.#s;
+    const n = s.length;
     let i = start;
     for (;;) {
-      while (i < s.length && isWordChar(s.charCodeAt(i))) i++;
+      while (i < n && isWordChar(s.charCodeAt(i))) i++;
       // Qualified names (schema.table, package.function) are one name.
-      if (s[i] === '.' && isWordChar(s.charCodeAt(i + 1)) && !isDigit(s.charCodeAt(i + 1))) i++;
-      else break;
+      if (s.charCodeAt(i) !== 0x2e) break;
+      const after = s.charCodeAt(i + 1);
+      if (!isWordChar(after) || isDigit(after)) break;
+      i++;
     }
-    if (i - start === 1 && s[i] === "'" && STRING_PREFIXES.has(s[start]!.toLowerCase())) {
-      return this.#string(i + 1, "'");
+    const length = i - start;
+    const first = s.charCodeAt(start);
+    if (length === 1 && s.charCodeAt(i) === 0x27) {
+      // N'..' (national), X'..' / B'..' (hex, bit), E'..' (PostgreSQL escapes).
+      const letter = first | 0x20;
+      if (first < 0x80 && (letter === 0x6e || letter === 0x78 || letter === 0x62 || letter === 0x65)) {
+        return this.#string(i + 1, "'");
+      }
     }
     this.#pos = i;
-    if (i - start > MAX_WORD_LOOKUP) return { cls: 'n', value: '', closed: true };
+    if (length > MAX_WORD_LOOKUP) return LONG_WORD;
     const raw = s.slice(start, i).toLowerCase();
-    if (!WORD_KEYS.has(wordKey(i - start, s.charCodeAt(start), s.charCodeAt(i - 1)))) {
-      return { cls: 'n', value: raw, closed: true };
-    }
+    if (!WORD_KEYS.has(wordKey(length, first, s.charCodeAt(i - 1)))) return { cls: 'n', value: raw, closed: true };
 
-    if (SQL_FUNCTIONS.has(raw) && this.#nextNonSpace() === '(') return { cls: 'f', value: raw, closed: true };
+    if (SQL_FUNCTIONS.has(raw) && this.#nextNonSpace() === 0x28) return { cls: 'f', value: raw, closed: true };
     const pair = SQL_WORD_PAIRS.get(raw);
     if (pair !== undefined) {
       const second = this.#peekWord();
@@ -327,10 +411,12 @@ export class SqlTokenizer {
     return { cls: SQL_WORDS.get(raw) ?? 'n', value: raw, closed: true };
   }
 
-  #nextNonSpace(): string | undefined {
+  /** The char code of the next byte that is not whitespace, NaN at the end. */
+  #nextNonSpace(): number {
+    const s = this.#s;
     let i = this.#pos;
-    while (i < this.#s.length && isSpace(this.#s.charCodeAt(i))) i++;
-    return this.#s[i];
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    return s.charCodeAt(i);
   }
 
   #peekWord(): { word: string; end: number } | undefined {
@@ -343,27 +429,22 @@ export class SqlTokenizer {
     return { word: s.slice(start, i).toLowerCase(), end: i };
   }
 
-  #operator(start: number, ch: string): SqlToken {
-    const s = this.#s;
-    const second = s[start + 1];
+  #operator(start: number, c: number, next: number): SqlToken {
     // Only pairs that can begin a longer operator need the lookups below.
-    if (second !== undefined && '<>!=-:|&'.includes(ch) && '<>=!:|&@'.includes(second)) {
-      const three = s.slice(start, start + 3);
-      if (OPERATORS_3.has(three)) {
+    if ((classOf(c) & OP_FIRST) !== 0 && next < 256 && ((CLASS[next] as number) & OP_SECOND) !== 0) {
+      const s = this.#s;
+      const three = MULTI_BYTE_OPERATORS.get(s.slice(start, start + 3));
+      if (three !== undefined && three.value.length === 3) {
         this.#pos = start + 3;
-        return { cls: 'o', value: three, closed: true };
+        return three;
       }
-      const two = s.slice(start, start + 2);
-      if (LOGIC_2.has(two)) {
+      const two = MULTI_BYTE_OPERATORS.get(s.slice(start, start + 2));
+      if (two !== undefined) {
         this.#pos = start + 2;
-        return { cls: '&', value: two, closed: true };
-      }
-      if (OPERATORS_2.has(two)) {
-        this.#pos = start + 2;
-        return { cls: 'o', value: two, closed: true };
+        return two;
       }
     }
     this.#pos = start + 1;
-    return singleByteToken(s.charCodeAt(start));
+    return singleByteToken(c);
   }
 }

@@ -1,4 +1,5 @@
-import { classify, fold, unionSelectAhead } from './sqli-grammar.js';
+import { classify, fold, MAX_FOLDED_TOKENS, unionSelectAhead } from './sqli-grammar.js';
+import { WORD_KEYS, wordKey } from './sqli-keywords.js';
 import { type QuoteContext, SqlTokenizer } from './sqli-tokenizer.js';
 
 export interface SqliResult {
@@ -72,10 +73,80 @@ function analyse(input: string, asIs?: { fingerprint: string }): SqliFinding | u
  * context when the input mentions UNION.
  */
 export function detectSQLi(input: string): SqliResult {
+  const plain = plainFingerprint(input);
+  if (plain !== undefined) return plain;
   const asIs = { fingerprint: '' };
   const finding = analyse(input, asIs);
   if (finding !== undefined) return { matched: true, fingerprint: finding.fingerprint };
   return { matched: false, fingerprint: asIs.fingerprint };
+}
+
+/** Answers of the plain fast path, by fingerprint. */
+const PLAIN_RESULTS = new Map<string, SqliResult>();
+
+/**
+ * The answer for the commonest values, without tokenizing: a run of words and numbers separated
+ * by spaces (`quantity`, `Jane Doe`, `42`, `9.99`, `Gadget Pro 2`) in which no word is in the
+ * SQL vocabulary; undefined for anything else, which takes the full analysis. Why the answer is
+ * exact:
+ * - no quote, so the as-is reading is the only one, and no comment, so no nested one;
+ * - the tokenizer reads such a word as one bareword `n` (not a function, pair or keyword: those
+ *   are all in WORD_KEYS, which wordKey consults exactly as SqlTokenizer#word does; words over
+ *   40 bytes are never looked up) and such a number (`\d+` or `\d+\.\d*` before a space or the
+ *   end) as one number `1`;
+ * - folding drops or merges nothing without an operator, `.`, `::`, `(` or a comment, so the
+ *   fingerprint is the first 8 of these letters;
+ * - a fingerprint of only `n` and `1` matches no rule (classify's MAY_MATCH), and the UNION pass
+ *   needs a `U` token, which only the keyword `union` (in WORD_KEYS) produces.
+ */
+function plainFingerprint(input: string): SqliResult | undefined {
+  const n = input.length;
+  let fingerprint = '';
+  let i = 0;
+  while (i < n) {
+    const c = input.charCodeAt(i);
+    if (c === 0x20) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c >= 0x30 && c <= 0x39) {
+      while (i < n && isDigitCode(input.charCodeAt(i))) i++;
+      if (input.charCodeAt(i) === 0x2e) {
+        i++;
+        while (i < n && isDigitCode(input.charCodeAt(i))) i++;
+      }
+      if (i < n && input.charCodeAt(i) !== 0x20) return undefined;
+      if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += '1';
+      continue;
+    }
+    if (!isPlainWordStart(c)) return undefined;
+    i++;
+    for (;;) {
+      const d = input.charCodeAt(i);
+      if (i >= n || d === 0x20) break;
+      if (!isPlainWordStart(d) && !isDigitCode(d)) return undefined;
+      i++;
+    }
+    const length = i - start;
+    if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) return undefined;
+    if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += 'n';
+  }
+  let result = PLAIN_RESULTS.get(fingerprint);
+  if (result === undefined) {
+    result = Object.freeze({ matched: false, fingerprint });
+    PLAIN_RESULTS.set(fingerprint, result);
+  }
+  return result;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** ASCII letter or `_`. */
+function isPlainWordStart(c: number): boolean {
+  return ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f;
 }
 
 /** Which context and technique matched, for `waf explain` and for tests; undefined when nothing did. */
