@@ -20,10 +20,17 @@ export const base64Decode: Transformation = (input) => decode(input, false);
  */
 export const base64DecodeExt: Transformation = (input) => decode(input, true);
 
+/**
+ * Decoded bytes go out three at a time, one whole group per append: short outputs (the usual
+ * case, since most values stop at the first non-Base64 byte) cost no buffer round trip.
+ */
 function decode(input: string, forgiving: boolean): string {
   let out = '';
   let acc = 0;
   let bits = 0;
+  let held = 0;
+  let b0 = 0;
+  let b1 = 0;
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
     const v = c < 256 ? (VALUE[c] as number) : -1;
@@ -35,8 +42,14 @@ function decode(input: string, forgiving: boolean): string {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += String.fromCharCode((acc >> bits) & 0xff);
+      const byte = (acc >> bits) & 0xff;
+      if (held === 0) b0 = byte;
+      else if (held === 1) b1 = byte;
+      else out += String.fromCharCode(b0, b1, byte);
+      held = held === 2 ? 0 : held + 1;
     }
   }
+  if (held === 1) out += String.fromCharCode(b0);
+  else if (held === 2) out += String.fromCharCode(b0, b1);
   return out;
 }

@@ -63,3 +63,30 @@ export function bytesToString(bytes: ArrayLike<number>, length: number): string 
   }
   return out;
 }
+
+let scratch = new Uint8Array(1024);
+
+/**
+ * A byte buffer of at least `length` bytes for a transformation to write its output into, then
+ * read back with latin1(). Shared: transformations are synchronous and never call one another
+ * while writing, so one buffer serves them all and a call allocates none.
+ */
+export function byteBuffer(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  return scratch;
+}
+
+/**
+ * The first `length` bytes of `bytes` as a byte string: fromCharCode for short outputs (a call
+ * into Buffer costs more than the copy), Buffer's latin1 decoder for long ones.
+ */
+export function latin1(bytes: Uint8Array, length: number): string {
+  if (length <= 2)
+    return length === 0
+      ? ''
+      : length === 1
+        ? String.fromCharCode(bytes[0] as number)
+        : String.fromCharCode(bytes[0] as number, bytes[1] as number);
+  if (length <= 256) return String.fromCharCode.apply(null, bytes.subarray(0, length) as unknown as number[]);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+}

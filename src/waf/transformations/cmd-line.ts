@@ -8,37 +8,65 @@ import type { Transformation } from './types.js';
  * Example: `C^OMMAND /C DIR` becomes `command/c dir`.
  */
 export const cmdLine: Transformation = (input) => {
-  let out = '';
-  let space = false;
-  for (let i = 0; i < input.length; i++) {
+  const n = input.length;
+  let first = 0;
+  while (first < n && keeps(input, first)) first++;
+  if (first === n) return input;
+  // From the first byte that changes, the text is rebuilt; the bytes copied unchanged are
+  // gathered into runs (`run` to the current byte) instead of being appended one at a time.
+  let out = input.slice(0, first);
+  let run = first;
+  // A space just before `first` was kept, and still counts as the pending separator.
+  let space = first > 0 && input.charCodeAt(first - 1) === 0x20;
+  for (let i = first; i < n; i++) {
     const c = input.charCodeAt(i);
-    switch (c) {
-      case 0x22:
-      case 0x27:
-      case 0x5c:
-      case 0x5e:
+    const kind = c < 128 ? (KIND[c] as number) : COPY;
+    if (kind === COPY && !space) continue;
+    out += input.slice(run, i);
+    run = i + 1;
+    switch (kind) {
+      case DELETE:
         break;
-      case 0x20:
-      case 0x2c:
-      case 0x3b:
-      case 0x09:
-      case 0x0d:
-      case 0x0a:
-        if (!space) {
-          out += ' ';
-          space = true;
-        }
+      case SPACE:
+        if (!space) out += ' ';
+        space = true;
         break;
-      case 0x2f:
-      case 0x28:
+      case BEFORE_SPACE_DROPPED:
         if (space) out = out.slice(0, -1);
         space = false;
-        out += input[i];
+        run = i;
+        break;
+      case UPPER:
+        out += String.fromCharCode(c + 0x20);
+        space = false;
         break;
       default:
-        out += c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 0x20) : input[i];
         space = false;
+        run = i;
     }
   }
-  return out;
+  return out + input.slice(run);
 };
+
+const COPY = 0;
+const DELETE = 1;
+const SPACE = 2;
+const BEFORE_SPACE_DROPPED = 3;
+const UPPER = 4;
+/** What cmdLine does with each ASCII byte; every other byte is copied. */
+const KIND = new Uint8Array(128);
+for (const c of [0x22, 0x27, 0x5c, 0x5e]) KIND[c] = DELETE;
+for (const c of [0x20, 0x2c, 0x3b, 0x09, 0x0d, 0x0a]) KIND[c] = SPACE;
+KIND[0x2f] = BEFORE_SPACE_DROPPED;
+KIND[0x28] = BEFORE_SPACE_DROPPED;
+for (let c = 0x41; c <= 0x5a; c++) KIND[c] = UPPER;
+
+/** Whether the byte at `i` comes out as it went in: copied, or a lone space not before `/` or `(`. */
+function keeps(input: string, i: number): boolean {
+  const c = input.charCodeAt(i);
+  const kind = c < 128 ? (KIND[c] as number) : COPY;
+  if (kind === COPY || kind === BEFORE_SPACE_DROPPED) return true;
+  if (c !== 0x20) return false;
+  const next = input.charCodeAt(i + 1);
+  return next !== 0x20 && next !== 0x2f && next !== 0x28 && (next >= 128 || KIND[next] !== SPACE);
+}

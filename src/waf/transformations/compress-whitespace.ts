@@ -8,17 +8,28 @@ import type { Transformation } from './types.js';
  * Example: `a \t\r\n b` becomes `a b`.
  */
 export const compressWhitespace: Transformation = (input) => {
+  const n = input.length;
   let out = '';
-  let inSpace = false;
-  for (let i = 0; i < input.length; i++) {
+  let run = 0;
+  let i = 0;
+  while (i < n) {
     const c = input.charCodeAt(i);
-    if (isCSpace(c) || c === 0xa0) {
-      if (!inSpace) out += ' ';
-      inSpace = true;
-    } else {
-      out += input[i];
-      inSpace = false;
+    if (!isWhitespace(c)) {
+      i++;
+      continue;
     }
+    let end = i + 1;
+    while (end < n && isWhitespace(input.charCodeAt(end))) end++;
+    // A lone space is already what the run becomes.
+    if (end - i > 1 || c !== 0x20) {
+      out += `${input.slice(run, i)} `;
+      run = end;
+    }
+    i = end;
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };
+
+function isWhitespace(c: number): boolean {
+  return isCSpace(c) || c === 0xa0;
+}

@@ -10,33 +10,37 @@ import type { Transformation } from './types.js';
  * Example: `\3c script\3E` becomes `<script>`; `ja\vascript` becomes `javascript`.
  */
 export const cssDecode: Transformation = (input) => {
-  if (input.indexOf('\\') === -1) return input;
-  let out = '';
-  let i = 0;
+  let i = input.indexOf('\\');
+  if (i === -1) return input;
   const n = input.length;
-  while (i < n) {
-    if (input.charCodeAt(i) !== 0x5c) {
-      out += input[i++];
-      continue;
+  // The text between escapes is copied as slices; `run` is where the next one starts. Every
+  // backslash is consumed, so the value always changes.
+  let out = '';
+  let run = 0;
+  while (i !== -1) {
+    out += input.slice(run, i);
+    const at = i + 1;
+    if (at >= n) {
+      // A trailing lone backslash is removed.
+      run = n;
+      break;
     }
-    if (i + 1 >= n) {
-      i++;
-      continue;
-    }
-    i++;
     let j = 0;
-    while (j < 6 && i + j < n && isHexDigit(input.charCodeAt(i + j))) j++;
+    while (j < 6 && at + j < n && isHexDigit(input.charCodeAt(at + j))) j++;
     if (j > 0) {
-      out += String.fromCharCode(hexEscapeByte(input, i, j));
-      if (i + j < n && isCSpace(input.charCodeAt(i + j))) j++;
-      i += j;
-    } else if (input.charCodeAt(i) === 0x0a) {
-      i++;
+      out += String.fromCharCode(hexEscapeByte(input, at, j));
+      if (at + j < n && isCSpace(input.charCodeAt(at + j))) j++;
+      run = at + j;
+    } else if (input.charCodeAt(at) === 0x0a) {
+      // `\` newline: a line continuation.
+      run = at + 1;
     } else {
-      out += input[i++];
+      out += input[at] as string;
+      run = at + 1;
     }
+    i = input.indexOf('\\', run);
   }
-  return out;
+  return out + input.slice(run);
 };
 
 function hexEscapeByte(input: string, at: number, digits: number): number {

@@ -1,4 +1,4 @@
-import { x2c } from './bytes.js';
+import { byteBuffer, latin1, x2c } from './bytes.js';
 import type { Transformation } from './types.js';
 
 /**
@@ -8,8 +8,8 @@ import type { Transformation } from './types.js';
  * Example: `414243` becomes `ABC`.
  */
 export const hexDecode: Transformation = (input) => {
-  let out = '';
-  for (let i = 0; i + 1 < input.length; i += 2)
-    out += String.fromCharCode(x2c(input.charCodeAt(i), input.charCodeAt(i + 1)));
-  return out;
+  const length = input.length >> 1;
+  const out = byteBuffer(length);
+  for (let k = 0; k < length; k++) out[k] = x2c(input.charCodeAt(2 * k), input.charCodeAt(2 * k + 1));
+  return latin1(out, length);
 };

@@ -1,7 +1,14 @@
 import { isAlnum, isDigit, isHexDigit } from './bytes.js';
 import type { Transformation } from './types.js';
 
-const NAMED: Readonly<Record<string, number>> = { quot: 0x22, amp: 0x26, lt: 0x3c, gt: 0x3e, nbsp: 0xa0 };
+/** A Map, not an object literal: `&constructor;` must not find Object.prototype's. */
+const NAMED: ReadonlyMap<string, number> = new Map([
+  ['quot', 0x22],
+  ['amp', 0x26],
+  ['lt', 0x3c],
+  ['gt', 0x3e],
+  ['nbsp', 0xa0],
+]);
 
 /**
  * Description: Decodes HTML entities: `&#DDD;`, `&#xHH;` (the terminating `;` is optional, the
@@ -11,41 +18,36 @@ const NAMED: Readonly<Record<string, number>> = { quot: 0x22, amp: 0x26, lt: 0x3
  * Example: `&lt;script&#x3e;&#97` becomes `<script>a`.
  */
 export const htmlEntityDecode: Transformation = (input) => {
-  if (input.indexOf('&') === -1) return input;
-  let out = '';
-  let i = 0;
+  let i = input.indexOf('&');
+  if (i === -1) return input;
   const n = input.length;
-  while (i < n) {
-    if (input.charCodeAt(i) !== 0x26 || i + 1 >= n) {
-      out += input[i++];
-      continue;
-    }
+  // The text between decoded entities is copied as slices; `run` is where the next one starts.
+  let out = '';
+  let run = 0;
+  while (i !== -1 && i + 1 < n) {
+    let byte: number | undefined;
+    let end: number;
     if (input.charCodeAt(i + 1) === 0x23) {
       const hex = i + 2 < n && (input.charCodeAt(i + 2) | 0x20) === 0x78;
       const start = hex ? i + 3 : i + 2;
-      let j = start;
-      while (j < n && (hex ? isHexDigit(input.charCodeAt(j)) : isDigit(input.charCodeAt(j)))) j++;
-      if (j === start) {
-        out += input[i++];
-        continue;
-      }
-      out += String.fromCharCode(numericByte(input, start, j, hex ? 16 : 10));
-      i = j < n && input.charCodeAt(j) === 0x3b ? j + 1 : j;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && isAlnum(input.charCodeAt(j))) j++;
-    const byte = j > i + 1 ? NAMED[input.slice(i + 1, j).toLowerCase()] : undefined;
-    if (byte === undefined) {
+      end = start;
+      while (end < n && (hex ? isHexDigit(input.charCodeAt(end)) : isDigit(input.charCodeAt(end)))) end++;
+      if (end > start) byte = numericByte(input, start, end, hex ? 16 : 10);
+      else end = i + 1;
+    } else {
+      end = i + 1;
+      while (end < n && isAlnum(input.charCodeAt(end))) end++;
       // ModSecurity copies an unknown entity name through together with its `&`.
-      out += input.slice(i, j);
-      i = j;
-      continue;
+      if (end > i + 1) byte = NAMED.get(input.slice(i + 1, end).toLowerCase());
     }
-    out += String.fromCharCode(byte);
-    i = j < n && input.charCodeAt(j) === 0x3b ? j + 1 : j;
+    if (byte !== undefined) {
+      out += input.slice(run, i) + String.fromCharCode(byte);
+      run = end < n && input.charCodeAt(end) === 0x3b ? end + 1 : end;
+      end = run;
+    }
+    i = input.indexOf('&', end);
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };
 
 /**

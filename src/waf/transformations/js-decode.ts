@@ -1,7 +1,16 @@
 import { isHexDigit, isOctalDigit, unicodeEscapeByte, x2c } from './bytes.js';
 import type { Transformation } from './types.js';
 
-const SIMPLE: Readonly<Record<string, number>> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+/** `\a \b \f \n \r \t \v`, by the char code after the backslash. */
+const SIMPLE = new Map([
+  [0x61, '\x07'],
+  [0x62, '\b'],
+  [0x66, '\f'],
+  [0x6e, '\n'],
+  [0x72, '\r'],
+  [0x74, '\t'],
+  [0x76, '\v'],
+]);
 
 /**
  * Description: Decodes JavaScript escapes: `\uHHHH` (low byte kept, full-width ASCII folded back
@@ -11,16 +20,17 @@ const SIMPLE: Readonly<Record<string, number>> = { a: 7, b: 8, f: 12, n: 10, r: 
  * Example: `\x3cscript\u003e\'` becomes `<script>'`.
  */
 export const jsDecode: Transformation = (input) => {
-  if (input.indexOf('\\') === -1) return input;
-  let out = '';
-  let i = 0;
+  let i = input.indexOf('\\');
+  if (i === -1) return input;
   const n = input.length;
-  while (i < n) {
-    if (input.charCodeAt(i) !== 0x5c) {
-      out += input[i++];
-      continue;
-    }
+  // The text between escapes is copied as slices; `run` is where the next one starts.
+  let out = '';
+  let run = 0;
+  // A trailing lone backslash is kept: it is copied with the last run.
+  while (i !== -1 && i + 1 < n) {
     const next = input.charCodeAt(i + 1);
+    let decoded: string;
+    let end: number;
     if (
       next === 0x75 &&
       i + 5 < n &&
@@ -29,7 +39,7 @@ export const jsDecode: Transformation = (input) => {
       isHexDigit(input.charCodeAt(i + 4)) &&
       isHexDigit(input.charCodeAt(i + 5))
     ) {
-      out += String.fromCharCode(
+      decoded = String.fromCharCode(
         unicodeEscapeByte(
           input.charCodeAt(i + 2),
           input.charCodeAt(i + 3),
@@ -37,31 +47,29 @@ export const jsDecode: Transformation = (input) => {
           input.charCodeAt(i + 5),
         ),
       );
-      i += 6;
+      end = i + 6;
     } else if (
       next === 0x78 &&
       i + 3 < n &&
       isHexDigit(input.charCodeAt(i + 2)) &&
       isHexDigit(input.charCodeAt(i + 3))
     ) {
-      out += String.fromCharCode(x2c(input.charCodeAt(i + 2), input.charCodeAt(i + 3)));
-      i += 4;
-    } else if (i + 1 < n && isOctalDigit(next)) {
+      decoded = String.fromCharCode(x2c(input.charCodeAt(i + 2), input.charCodeAt(i + 3)));
+      end = i + 4;
+    } else if (isOctalDigit(next)) {
       let digits = 1;
       while (digits < 3 && i + 1 + digits < n && isOctalDigit(input.charCodeAt(i + 1 + digits))) digits++;
       // ModSecurity: a three-digit escape starting above 3 would exceed one byte, so it takes two.
       if (digits === 3 && next > 0x33) digits = 2;
-      out += String.fromCharCode(Number.parseInt(input.slice(i + 1, i + 1 + digits), 8));
-      i += 1 + digits;
-    } else if (i + 1 < n) {
-      const c = input[i + 1] as string;
-      const simple = SIMPLE[c];
-      out += simple === undefined ? c : String.fromCharCode(simple);
-      i += 2;
+      decoded = String.fromCharCode(Number.parseInt(input.slice(i + 1, i + 1 + digits), 8));
+      end = i + 1 + digits;
     } else {
-      out += input.slice(i);
-      i = n;
+      decoded = SIMPLE.get(next) ?? (input[i + 1] as string);
+      end = i + 2;
     }
+    out += input.slice(run, i) + decoded;
+    run = end;
+    i = input.indexOf('\\', end);
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };

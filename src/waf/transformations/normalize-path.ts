@@ -20,7 +20,9 @@ export const normalizePathWin: Transformation = (input) => normalize(input, true
 function normalize(input: string, win: boolean): string {
   const n = input.length;
   if (n === 0 || isNormal(input, win)) return input;
-  return normalizeBytes(input, win);
+  // isNormal is cheap and misses some unchanged paths (`../x`, ` /`): those come back as sent.
+  const out = normalizeBytes(input, win);
+  return out === input ? input : out;
 }
 
 /**

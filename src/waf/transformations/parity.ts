@@ -20,8 +20,16 @@ function withParity(c: number, want: number): number {
   return (ones & 1) === want ? low : low | 0x80;
 }
 
+/** Applies `f` to every byte; the bytes it leaves alone go out as slices, and an input it does not change is returned as it is. */
 function mapBytes(input: string, f: (c: number) => number): string {
   let out = '';
-  for (let i = 0; i < input.length; i++) out += String.fromCharCode(f(input.charCodeAt(i)));
-  return out;
+  let run = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    const mapped = f(c);
+    if (mapped === c) continue;
+    out += input.slice(run, i) + String.fromCharCode(mapped);
+    run = i + 1;
+  }
+  return run === 0 ? input : out + input.slice(run);
 }

@@ -7,17 +7,26 @@ import type { Transformation } from './types.js';
  * Example: `a/*b*\/c#d--e` becomes `abcde`.
  */
 export const removeCommentsChar: Transformation = (input) => {
-  let out = '';
-  let i = 0;
   const n = input.length;
+  // The text between markers is copied as slices; `run` is where the next one starts.
+  let out = '';
+  let run = 0;
+  let i = 0;
   while (i < n) {
     const c = input.charCodeAt(i);
     const next = input.charCodeAt(i + 1);
-    if ((c === 0x2f && next === 0x2a) || (c === 0x2a && next === 0x2f)) i += 2;
-    else if (c === 0x3c && input.startsWith('!--', i + 1)) i += 4;
-    else if (c === 0x2d && next === 0x2d) i += input.charCodeAt(i + 2) === 0x3e ? 3 : 2;
-    else if (c === 0x23) i++;
-    else out += input[i++];
+    let marker = 0;
+    if ((c === 0x2f && next === 0x2a) || (c === 0x2a && next === 0x2f)) marker = 2;
+    else if (c === 0x3c && next === 0x21 && input.startsWith('--', i + 2)) marker = 4;
+    else if (c === 0x2d && next === 0x2d) marker = input.charCodeAt(i + 2) === 0x3e ? 3 : 2;
+    else if (c === 0x23) marker = 1;
+    if (marker === 0) {
+      i++;
+      continue;
+    }
+    out += input.slice(run, i);
+    i += marker;
+    run = i;
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };

@@ -9,26 +9,37 @@ import type { Transformation } from './types.js';
  * Example: `a/*x*\/b<!--y-->c-- z` becomes `abc`; `/*x*\/` becomes one NUL byte.
  */
 export const removeComments: Transformation = (input) => {
-  let out = '';
-  let i = 0;
   const n = input.length;
+  // The text between comments is copied as slices; `run` is where the next one starts.
+  let out = '';
+  let run = 0;
+  let i = 0;
   while (i < n) {
     const c = input.charCodeAt(i);
+    let close: number;
     if (c === 0x2f && input.charCodeAt(i + 1) === 0x2a) {
-      const close = input.indexOf('*/', i + 2);
-      if (close === -1) return `${out} `;
-      i = close + 2;
-      out += i < n ? input[i++] : '\0';
+      close = input.indexOf('*/', i + 2);
+      if (close !== -1) close += 2;
     } else if (c === 0x3c && input.startsWith('!--', i + 1)) {
-      const close = input.indexOf('-->', i + 4);
-      if (close === -1) return `${out} `;
-      i = close + 3;
-      out += i < n ? input[i++] : '\0';
+      close = input.indexOf('-->', i + 4);
+      if (close !== -1) close += 3;
     } else if ((c === 0x2d && input.charCodeAt(i + 1) === 0x2d) || c === 0x23) {
-      return out;
+      return out + input.slice(run, i);
     } else {
-      out += input[i++];
+      i++;
+      continue;
+    }
+    out += input.slice(run, i);
+    if (close === -1) return `${out} `;
+    i = close;
+    if (i < n) {
+      // Copied without being inspected: it starts the next run.
+      run = i;
+      i++;
+    } else {
+      out += '\0';
+      run = n;
     }
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };

@@ -49,6 +49,8 @@ const CASES: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> 
     ['&lt;script&#x3e;&#97', '<script>a'],
     ['&QUOT;&amp;&nbsp;&gt;', '"&\xa0>'],
     ['&foo;&', '&foo;&'],
+    // Not a NUL byte: the entity table is a Map, not an object with Object.prototype's keys.
+    ['&constructor;&toString', '&constructor;&toString'],
     ['&#;&#x;', '&#;&#x;'],
     ['&#256;&#x141;', '\x00A'],
     ['&#99999999999999999999999;', '\xff'],

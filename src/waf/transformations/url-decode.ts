@@ -8,23 +8,24 @@ import type { Transformation } from './types.js';
  * Example: `a%20b+c%zz` becomes `a b c%zz`.
  */
 export const urlDecode: Transformation = (input) => {
-  if (input.indexOf('%') === -1 && input.indexOf('+') === -1) return input;
-  let out = '';
-  let i = 0;
   const n = input.length;
-  while (i < n) {
+  // The bytes between decoded escapes are copied as slices; `run` is where the next one starts.
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < n; i++) {
     const c = input.charCodeAt(i);
-    if (c === 0x25 && i + 2 < n) {
+    if (c === 0x2b) {
+      out += `${input.slice(run, i)} `;
+      run = i + 1;
+    } else if (c === 0x25 && i + 2 < n) {
       const h = input.charCodeAt(i + 1);
       const l = input.charCodeAt(i + 2);
       if (isHexDigit(h) && isHexDigit(l)) {
-        out += String.fromCharCode(x2c(h, l));
-        i += 3;
-        continue;
+        out += input.slice(run, i) + String.fromCharCode(x2c(h, l));
+        i += 2;
+        run = i + 1;
       }
     }
-    out += c === 0x2b ? ' ' : input[i];
-    i++;
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };

@@ -9,13 +9,14 @@ const HEX = '0123456789abcdef';
  * Example: `a b/c` becomes `a+b%2fc`.
  */
 export const urlEncode: Transformation = (input) => {
+  // Bytes kept as they are go out as slices; `run` is where the next one starts.
   let out = '';
+  let run = 0;
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
-    if (c === 0x20) out += '+';
-    else if (c === 0x2a || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))
-      out += input[i];
-    else out += `%${HEX[c >> 4]}${HEX[c & 0x0f]}`;
+    if (c === 0x2a || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) continue;
+    out += input.slice(run, i) + (c === 0x20 ? '+' : `%${HEX[c >> 4]}${HEX[c & 0x0f]}`);
+    run = i + 1;
   }
-  return out;
+  return run === 0 ? input : out + input.slice(run);
 };
