@@ -5,7 +5,7 @@ import { COUNTING, counters } from '../counters.js';
 import type { OperatorTx } from '../operators/types.js';
 import { hasSlot } from '../regex/literal-scan.js';
 import { parseVariables } from '../seclang/variables.js';
-import { VARIABLES, type VariableSource } from '../variables/registry.js';
+import { VARIABLE_COUNT, VARIABLES, type VariableDefinition, type VariableSource } from '../variables/registry.js';
 import { type CollectionEntry, KeyedCollection } from './collection.js';
 import { expandMacros } from './macros.js';
 import { type IdRange, inRanges, parseIdRanges } from './ranges.js';
@@ -116,6 +116,9 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #transformCache = new Map<string, (string | undefined)[]>();
   /** transformed value -> which rules' required literals it holds (RuleSet.literals.scan). */
   readonly #literalHits = new Map<string, Uint32Array>();
+  /** Per stable variable (VariableDefinition.id): its entries, read once per phase (#entries). */
+  readonly #phaseEntries: (readonly CollectionEntry[] | undefined)[] = new Array(VARIABLE_COUNT).fill(undefined);
+  #phaseEntriesUsed = false;
   /** Per literal group (Rule.literalGroup): the union of its values' hits, this phase. */
   #groupHits: (Uint32Array | undefined)[] = [];
   readonly #matched: MatchedRule[] = [];
@@ -637,6 +640,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (this.#skipRequests.length > 0) this.#resolveSkips();
     // Request data may have grown since the last phase (the body, the response).
     if (this.#groupHits.length > 0) this.#groupHits = [];
+    if (this.#phaseEntriesUsed) {
+      this.#phaseEntries.fill(undefined);
+      this.#phaseEntriesUsed = false;
+    }
     this.#skipAfter = undefined;
     this.#skip = 0;
     for (const rule of rules) {
@@ -708,7 +715,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     }
     // Targets are walked in place (no intermediate arrays): this loop runs for every rule and
     // every value of every request.
-    const checkExclusions = rule.exclusions.length > 0 || this.#removedTargets.length > 0;
+    const removedTargets = this.#removedTargets.length > 0;
     const skipped = this.#skipped.size > 0 ? this.#skipped : undefined;
     let matched = false;
     const targets = rule.targets;
@@ -716,16 +723,18 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const sel = targets[t]!;
       const def = rule.targetVariables[t];
       if (!def) continue;
+      const exclusions = rule.targetExclusions[t]!;
+      const checkExclusions = removedTargets || exclusions.length > 0;
       if (def.kind === 'scalar') {
         // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
-        if (checkExclusions && this.#excluded(rule, starter, sel.name, '', '')) continue;
+        if (checkExclusions && this.#excluded(exclusions, starter, sel.name, '', '')) continue;
         const raw = def.read(this) ?? '';
         if (this.#test(rule, starter, sel.name, '', sel.count ? (raw === '' ? '0' : '1') : raw)) matched = true;
         continue;
       }
       // A literal key goes through the collection's index, which already compared keys.
       const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
-      const entries = indexed ? def.lookup!(this, sel.keyLower!) : def.read(this);
+      const entries = indexed ? def.lookup!(this, sel.keyLower!) : this.#entries(def);
       // Fixed length: a setvar run by this very rule must not add values to its own loop.
       const n = entries.length;
       let count = 0;
@@ -733,7 +742,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         const e = entries[i]!;
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
-        if (checkExclusions && this.#excluded(rule, starter, sel.name, e.key, e.lower)) continue;
+        if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
         if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
         else if (this.#test(rule, starter, sel.name, e.key, e.value)) matched = true;
@@ -741,6 +750,22 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       if (sel.count && this.#test(rule, starter, sel.name, sel.key ?? '', String(count))) matched = true;
     }
     return matched;
+  }
+
+  /**
+   * A collection variable's entries. Stable ones (request and response data, which no rule
+   * changes) are read once per phase: a derived view such as ARGS_NAMES otherwise costs a few
+   * map lookups for each of the hundreds of rules that target it.
+   */
+  #entries(def: VariableDefinition & { kind: 'collection' }): readonly CollectionEntry[] {
+    if (!def.stable) return def.read(this);
+    let entries = this.#phaseEntries[def.id];
+    if (entries === undefined) {
+      entries = def.read(this);
+      this.#phaseEntries[def.id] = entries;
+      this.#phaseEntriesUsed = true;
+    }
+    return entries;
   }
 
   /** Transforms one value, runs the operator, and records a match. */
@@ -814,7 +839,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         continue;
       }
       const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
-      const entries = indexed ? def.lookup!(this, sel.keyLower!) : def.read(this);
+      const entries = indexed ? def.lookup!(this, sel.keyLower!) : this.#entries(def);
       for (const e of entries) {
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
@@ -943,8 +968,14 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   // ---- targets and transformations ---------------------------------------------------------
 
-  #excluded(rule: Rule, starter: Rule, variable: string, key: string, lower: string): boolean {
-    for (const ex of rule.exclusions) if (ex.name === variable && selectorHits(ex, key, lower)) return true;
+  #excluded(
+    exclusions: readonly VariableSelector[],
+    starter: Rule,
+    variable: string,
+    key: string,
+    lower: string,
+  ): boolean {
+    for (const ex of exclusions) if (selectorHits(ex, key, lower)) return true;
     for (const r of this.#removedTargets) {
       if (r.selector.name !== variable || !selectorHits(r.selector, key, lower)) continue;
       if (r.ruleIds && starter.id >= r.ruleIds[0] && starter.id <= r.ruleIds[1]) return true;

@@ -94,6 +94,8 @@ export interface Rule {
   /** How each of `targets` is read, resolved at load: the rule loop does no registry lookup. */
   readonly targetVariables: readonly (VariableDefinition | undefined)[];
   readonly exclusions: readonly VariableSelector[];
+  /** Per target: the exclusions naming the same variable (`!REQUEST_HEADERS:Referer`), often none. */
+  readonly targetExclusions: readonly (readonly VariableSelector[])[];
   readonly operator?: RuleOperator;
   readonly transformations: readonly NamedTransformation[];
   /** The names of `transformations`, as each match records them (MatchDetail). */

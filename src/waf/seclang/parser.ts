@@ -483,43 +483,9 @@ function freeze(
   return toRule(build, starterId, starterId, false, build.draft.phase ?? 1, next, slot, groupOf(build, slot));
 }
 
-/**
- * Variables holding request or response data, set only while the transaction is fed (between
- * phases): no action changes them while rules run, unlike TX, MATCHED_VAR(S), ENV or the
- * persistent collections. Counts (`&ARGS`) are left out: a count matches without any literal.
- */
-const STABLE_VARIABLES = new Set([
-  'ARGS',
-  'ARGS_NAMES',
-  'ARGS_GET',
-  'ARGS_GET_NAMES',
-  'ARGS_POST',
-  'ARGS_POST_NAMES',
-  'ARGS_PATH',
-  'REQUEST_HEADERS',
-  'REQUEST_HEADERS_NAMES',
-  'REQUEST_COOKIES',
-  'REQUEST_COOKIES_NAMES',
-  'REQUEST_FILENAME',
-  'REQUEST_BASENAME',
-  'REQUEST_URI',
-  'REQUEST_URI_RAW',
-  'REQUEST_LINE',
-  'REQUEST_METHOD',
-  'REQUEST_PROTOCOL',
-  'REQUEST_BODY',
-  'QUERY_STRING',
-  'PATH_INFO',
-  'FILES',
-  'FILES_NAMES',
-  'XML',
-  'RESPONSE_BODY',
-  'RESPONSE_HEADERS',
-  'RESPONSE_HEADERS_NAMES',
-]);
-
+/** A target whose values no rule can change during a phase (counts match without any literal). */
 function isStableTarget(sel: VariableSelector): boolean {
-  return !sel.count && STABLE_VARIABLES.has(sel.name);
+  return !sel.count && VARIABLES.get(sel.name)?.stable === true;
 }
 
 function selectorKey(sel: VariableSelector): string {
@@ -554,6 +520,7 @@ function toRule(
     targets: b.targets,
     targetVariables: Object.freeze(b.targets.map((t) => VARIABLES.get(t.name))),
     exclusions: b.exclusions,
+    targetExclusions: b.targets.map((t) => b.exclusions.filter((ex) => ex.name === t.name)),
     ...(b.operator ? { operator: b.operator } : {}),
     transformations: d.transformations,
     transformationNames: Object.freeze(d.transformations.map((t) => t.name)),

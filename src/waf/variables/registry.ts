@@ -19,7 +19,18 @@ export interface VariableSource {
  * How one SecLang variable is read. A `scalar` yields one value (its key is ''); a `collection`
  * yields entries that selectors (`:key`, `:/regex/`) filter.
  */
-export type VariableDefinition =
+export type VariableDefinition = VariableShape & {
+  /** Dense number per variable (0 .. VARIABLE_COUNT - 1), for per-transaction arrays. */
+  readonly id: number;
+  /**
+   * Request or response data, set only while the transaction is fed (between phases): no action
+   * changes it while rules run, unlike TX, MATCHED_VAR(S), ENV or the persistent collections. Its
+   * value can be read once per phase.
+   */
+  readonly stable: boolean;
+};
+
+type VariableShape =
   | { readonly kind: 'scalar'; read(src: VariableSource): string | undefined }
   | {
       readonly kind: 'collection';
@@ -31,14 +42,14 @@ export type VariableDefinition =
       lookup?(src: VariableSource, lower: string): readonly CollectionEntry[];
     };
 
-const scalar = (name: string): VariableDefinition => ({ kind: 'scalar', read: (src) => src.scalar(name) });
-const stored = (name: string): VariableDefinition => ({
+const scalar = (name: string): VariableShape => ({ kind: 'scalar', read: (src) => src.scalar(name) });
+const stored = (name: string): VariableShape => ({
   kind: 'collection',
   read: (src) => src.collection(name)?.entries() ?? [],
   lookup: (src, lower) => src.collection(name)?.getAllLower(lower) ?? [],
 });
 /** `X_NAMES`: the keys of collection X, each as key and value (ModSecurity: ARGS_NAMES...). */
-const namesOf = (...names: string[]): VariableDefinition => {
+const namesOf = (...names: string[]): VariableShape => {
   const view = `names:${names.join(',')}`;
   // Built once: a closure per read would be an allocation per rule target per request.
   const build = (src: VariableSource): CollectionEntry[] => {
@@ -49,7 +60,7 @@ const namesOf = (...names: string[]): VariableDefinition => {
   };
   return { kind: 'collection', read: (src) => src.derived(view, names, build) };
 };
-const unionOf = (...names: string[]): VariableDefinition => {
+const unionOf = (...names: string[]): VariableShape => {
   const view = `union:${names.join(',')}`;
   const build = (src: VariableSource): CollectionEntry[] => {
     const out: CollectionEntry[] = [];
@@ -168,7 +179,7 @@ const STORED = [
   'XML',
 ] as const;
 
-const table = new Map<string, VariableDefinition>();
+const table = new Map<string, VariableShape>();
 for (const name of SCALARS) table.set(name, scalar(name));
 for (const name of STORED) table.set(name, stored(name));
 table.set('ARGS', unionOf('ARGS_GET', 'ARGS_POST'));
@@ -191,8 +202,44 @@ table.set('ARGS_COMBINED_SIZE', {
   },
 });
 
+const STABLE = new Set([
+  'ARGS',
+  'ARGS_NAMES',
+  'ARGS_GET',
+  'ARGS_GET_NAMES',
+  'ARGS_POST',
+  'ARGS_POST_NAMES',
+  'ARGS_PATH',
+  'REQUEST_HEADERS',
+  'REQUEST_HEADERS_NAMES',
+  'REQUEST_COOKIES',
+  'REQUEST_COOKIES_NAMES',
+  'REQUEST_FILENAME',
+  'REQUEST_BASENAME',
+  'REQUEST_URI',
+  'REQUEST_URI_RAW',
+  'REQUEST_LINE',
+  'REQUEST_METHOD',
+  'REQUEST_PROTOCOL',
+  'REQUEST_BODY',
+  'QUERY_STRING',
+  'PATH_INFO',
+  'FILES',
+  'FILES_NAMES',
+  'XML',
+  'RESPONSE_BODY',
+  'RESPONSE_HEADERS',
+  'RESPONSE_HEADERS_NAMES',
+]);
+
+const definitions = new Map<string, VariableDefinition>();
+for (const [name, shape] of table) definitions.set(name, { ...shape, id: definitions.size, stable: STABLE.has(name) });
+
 /** Every variable the engine knows, keyed by upper-case SecLang name. */
-export const VARIABLES: ReadonlyMap<string, VariableDefinition> = table;
+export const VARIABLES: ReadonlyMap<string, VariableDefinition> = definitions;
+
+/** Number of variables in VARIABLES (their ids are 0 .. VARIABLE_COUNT - 1). */
+export const VARIABLE_COUNT = definitions.size;
 
 /** Collections `setvar` may write to (ModSecurity persistent collections are per-process here). */
 export const WRITABLE_COLLECTIONS = new Set(['TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
