@@ -291,3 +291,81 @@ describe('operators', () => {
     );
   });
 });
+
+describe('operators on their fast paths answer as the plain definitions', () => {
+  const bytes = fc
+    .array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0x20, max: 0x7e })), { maxLength: 40 })
+    .map((codes) => String.fromCharCode(...codes));
+
+  test('@validateByteRange: a byte outside the ranges, for any ranges', () => {
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))
+      .map(([a, b]) => (a === b ? `${a}` : `${Math.min(a, b)}-${Math.max(a, b)}`));
+    fc.assert(
+      fc.property(fc.array(range, { minLength: 1, maxLength: 6 }), bytes, (ranges, input) => {
+        const allowed = new Set<number>();
+        for (const r of ranges) {
+          const [from, to = from] = r.split('-').map(Number) as [number, number?];
+          for (let c = from; c <= to; c++) allowed.add(c);
+        }
+        const expected = [...input].some((ch) => !allowed.has(ch.charCodeAt(0)));
+        assert.equal(
+          run('validateByteRange', ranges.join(','), input),
+          expected,
+          `${ranges} on ${JSON.stringify(input)}`,
+        );
+      }),
+      { numRuns: 3000 },
+    );
+    // Codes above 0xff (never in a byte string) are outside every range.
+    assert.equal(run('validateByteRange', '0-255', 'a\u0100'), true);
+  });
+
+  test('@validateUtf8Encoding: exactly the inputs a strict UTF-8 decoder rejects', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const utf8ish = fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: 0, max: 255 }),
+          fc.constantFrom(
+            0x41,
+            0x80,
+            0xbf,
+            0xc2,
+            0xc0,
+            0xdf,
+            0xe0,
+            0xed,
+            0xef,
+            0xf0,
+            0xf4,
+            0xf5,
+            0x9f,
+            0xa0,
+            0x8f,
+            0x90,
+          ),
+        ),
+        { maxLength: 24 },
+      )
+      .map((codes) => String.fromCharCode(...codes));
+    fc.assert(
+      fc.property(fc.oneof(utf8ish, bytes), (input) => {
+        let valid = true;
+        try {
+          decoder.decode(Buffer.from(input, 'latin1'));
+        } catch {
+          valid = false;
+        }
+        assert.equal(run('validateUtf8Encoding', '', input), !valid, JSON.stringify(input));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('@pm: a value shorter than every phrase does not match, a longer one still can', () => {
+    assert.equal(run('pm', 'abcd efgh', 'abc'), false);
+    assert.equal(run('pm', 'abcd efgh', 'xABCDx'), true);
+    assert.equal(run('pm', 'abcd |00|', '\0'), true);
+  });
+});

@@ -4,8 +4,12 @@ import type { Operator } from './types.js';
 /** The shared evaluation of @pm and @pmFromFile: the first phrase found, case-insensitively. */
 export function phraseOperator(phrases: readonly string[]): Operator {
   const matcher = new PhraseMatcher(phrases);
+  // No phrase fits in a shorter value (numbers, short words: much of what @pmFromFile sees).
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const p of phrases) shortest = Math.min(shortest, p.length);
   return {
     evaluate(tx, input) {
+      if (input.length < shortest) return false;
       const hit = matcher.find(input);
       if (hit === null) return false;
       const phrase = matcher.phrase(hit.phrase);

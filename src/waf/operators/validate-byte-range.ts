@@ -19,16 +19,32 @@ export const validateByteRange: OperatorFactory = (argument) => {
     if (to < from) throw new Error(`@validateByteRange: range ${item} is reversed`);
     allowed.fill(1, from, to + 1);
   }
+  // One negated character class of the allowed bytes: V8's regex engine scans a value for the
+  // first byte outside it faster than a charCode loop over a table, and allocates nothing.
+  // Without the `u` flag every UTF-16 unit is one char, so codes above 0xff are outside too.
+  const outside = new RegExp(`[^${classRanges(allowed)}]`);
   return {
     evaluate(tx, input) {
-      for (let i = 0; i < input.length; i++) {
-        const c = input.charCodeAt(i);
-        if (c > 255 || allowed[c] === 0) {
-          tx.setMatchedData(input);
-          return true;
-        }
-      }
-      return false;
+      if (!outside.test(input)) return false;
+      tx.setMatchedData(input);
+      return true;
     },
   };
 };
+
+/** The allowed bytes as character-class ranges: `\x20-\x24\x26-\x7e`. */
+function classRanges(allowed: Uint8Array): string {
+  let out = '';
+  for (let from = 0; from < 256; from++) {
+    if (allowed[from] === 0) continue;
+    let to = from;
+    while (to + 1 < 256 && allowed[to + 1] === 1) to++;
+    out += to === from ? hexByte(from) : `${hexByte(from)}-${hexByte(to)}`;
+    from = to;
+  }
+  return out;
+}
+
+function hexByte(code: number): string {
+  return `\\x${code.toString(16).padStart(2, '0')}`;
+}

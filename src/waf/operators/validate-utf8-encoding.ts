@@ -15,9 +15,13 @@ export const validateUtf8Encoding: OperatorFactory = () => ({
   },
 });
 
+/** The first byte that is not ASCII; most values have none and are settled by this one scan. */
+const NON_ASCII = /[^\0-\x7f]/;
+
 export function isWellFormedUtf8(s: string): boolean {
   const n = s.length;
-  let i = 0;
+  let i = s.search(NON_ASCII);
+  if (i === -1) return true;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
