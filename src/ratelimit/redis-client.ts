@@ -18,9 +18,10 @@ export interface RedisSettings {
  *   (a replayed decision would be counted twice).
  * - retryStrategy: reconnect every 100-500 ms forever, so service resumes within about a
  *   second of Redis coming back, without a restart.
- * - enableAutoPipelining off: the rate-limit store batches its own writes per event-loop turn
- *   (RedisStore); ioredis' auto-pipelining builds a Pipeline per batch and holds a batch until
- *   the previous one is answered, which costs more CPU and adds a round trip of latency.
+ * - enableAutoPipelining off: the rate-limit store batches its own decisions per event-loop
+ *   turn into one script call (RedisStore); ioredis' auto-pipelining builds a Pipeline per
+ *   batch and holds a batch until the previous one is answered, which costs more CPU and adds
+ *   a round trip of latency.
  */
 export function redisClientOptions(settings: RedisSettings): RedisOptions {
   return {

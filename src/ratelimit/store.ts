@@ -25,7 +25,9 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+const ORIGIN_MS = performance.timeOrigin;
+
 /** Wall-clock microseconds from a monotonic source (no jumps when NTP steps the clock). */
 export function monotonicNowUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Math.round((ORIGIN_MS + performance.now()) * 1000);
 }

@@ -9,6 +9,7 @@ import { DEFAULT_LOGIN_POLICY, LoginThrottle } from '../../src/ratelimit/login-t
 import { openRedis } from '../../src/ratelimit/redis-client.js';
 import { RedisStore } from '../../src/ratelimit/redis-store.js';
 import { limitSpec } from '../../src/ratelimit/spec.js';
+import { StoreUnavailableError } from '../../src/ratelimit/store.js';
 import { REDIS_URL, redisSkipReason, testPrefix } from './context.js';
 
 /** Starts one worker process; resolves once it is connected and waiting for the go signal. */
@@ -83,6 +84,75 @@ describe('Redis store (shared Redis)', { skip }, () => {
     assert.ok(outcome.retryAfterUs > 0 && outcome.retryAfterUs <= 600_000, `${outcome.retryAfterUs}`);
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(outcome.retryAfterUs / 1000) + 5));
     assert.equal((await take('window', sliding)).allowed, true);
+  });
+
+  test('decisions of one turn share one script call; each caller gets its own outcomes in order', async () => {
+    const store = new RedisStore(client, `${prefix}batch:`);
+    const gcra = limitSpec('gcra', 3, 3_600_000);
+    const sliding = limitSpec('sliding-window', 2, 3_600_000);
+    // Started in one turn: one batch of 1 + 2 + 1 buckets, two algorithms, one key twice.
+    const [a, b, c] = await Promise.all([
+      store.decide([{ key: 'g', spec: gcra }]),
+      store.decide([
+        { key: 'w', spec: sliding },
+        { key: 'g', spec: gcra },
+      ]),
+      store.decide([{ key: 'w', spec: sliding }]),
+    ]);
+    assert.deepEqual(
+      [a, b, c].map((outcomes) => outcomes.map((o) => [o.allowed, o.remaining])),
+      [
+        [[true, 2]],
+        [
+          [true, 1],
+          [true, 1],
+        ],
+        [[true, 0]],
+      ],
+    );
+    const [refusedGcra, refusedWindow] = await store.decide([
+      { key: 'g', spec: gcra },
+      { key: 'w', spec: sliding },
+    ]);
+    assert.equal(refusedGcra!.allowed, true);
+    assert.equal(refusedWindow!.allowed, false);
+    assert.ok(refusedWindow!.retryAfterUs > 0);
+  });
+
+  test('more decisions in one turn than one call takes: split, and the limit still holds exactly', async () => {
+    const store = new RedisStore(client, `${prefix}split:`);
+    const spec = limitSpec('gcra', 200, 3_600_000);
+    const outcomes = (await Promise.all(Array.from({ length: 300 }, () => store.decide([{ key: 'k', spec }])))).map(
+      ([outcome]) => outcome!,
+    );
+    const admitted = outcomes.filter((o) => o.allowed);
+    assert.equal(admitted.length, 200);
+    // Every admission saw its own counter value: 199 down to 0, each once, in order.
+    assert.deepEqual(
+      admitted.map((o) => o.remaining),
+      Array.from({ length: 200 }, (_, i) => 199 - i),
+    );
+  });
+
+  test('a batch the store cannot send fails every caller in it with StoreUnavailableError', async () => {
+    const down = await openRedis({ url: 'redis://127.0.0.1:1', keyPrefix: prefix, timeoutMs: 100 });
+    try {
+      const store = new RedisStore(down, prefix);
+      const spec = limitSpec('gcra', 5, 1000);
+      const results = await Promise.allSettled([
+        store.decide([{ key: 'a', spec }]),
+        store.decide([
+          { key: 'b', spec },
+          { key: 'c', spec },
+        ]),
+      ]);
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
+        assert.ok((result as PromiseRejectedResult).reason instanceof StoreUnavailableError);
+      }
+    } finally {
+      down.disconnect();
+    }
   });
 
   test('keys carry a hash tag around the bucket identity and expire', async () => {
