@@ -138,3 +138,31 @@ describe('body processors', () => {
     );
   });
 });
+
+describe('JSON arguments, by their recursive definition', () => {
+  /** Each leaf by its path in document order; each non-empty array also by itself, valued with its length. */
+  function expected(value: unknown, path: string, out: [string, string][]): void {
+    const bytes = (s: string) => (/[^\u0000-\u00ff]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
+    if (Array.isArray(value)) {
+      if (value.length > 0) out.push([path, String(value.length)]);
+      for (let i = 0; i < value.length; i++) expected(value[i], `${path}.${i}`, out);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) expected(v, `${path}.${bytes(k)}`, out);
+    } else out.push([path, value === null ? '' : typeof value === 'string' ? bytes(value) : String(value)]);
+  }
+
+  test('the walk adds exactly those, in that order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+        const body = JSON.stringify(value);
+        const want: [string, string][] = [];
+        expected(JSON.parse(body), 'json', want);
+        const { args, error } = run(json, body);
+        if (want.length >= 1000 || body.trim() === '') return;
+        assert.equal(error, undefined);
+        assert.deepEqual(args, want);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -17,10 +17,18 @@ export const json: BodyProcessor = (body, _contentType, sink, limits) => {
   return walk(value, sink, limits.jsonDepth);
 };
 
+/**
+ * Depth-first in document order with an explicit stack (three parallel arrays: no object per
+ * node), so that nesting costs no call depth.
+ */
 function walk(root: unknown, sink: BodySink, maxDepth: number) {
-  const stack: { path: string; value: unknown; depth: number }[] = [{ path: 'json', value: root, depth: 0 }];
-  while (stack.length > 0) {
-    const { path, value, depth } = stack.pop()!;
+  const paths: string[] = ['json'];
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (paths.length > 0) {
+    const path = paths.pop() as string;
+    const value = values.pop();
+    const depth = depths.pop() as number;
     if (depth > maxDepth) return { message: `JSON parsing error: nesting deeper than ${maxDepth}` };
     if (Array.isArray(value)) {
       // Coraza also names the array itself, valued with its length, so ARGS_NAMES holds
@@ -28,15 +36,20 @@ function walk(root: unknown, sink: BodySink, maxDepth: number) {
       if (value.length > 0 && !sink.addArgument(path, String(value.length))) {
         return { message: 'JSON parsing error: too many arguments' };
       }
-      for (let i = value.length - 1; i >= 0; i--)
-        stack.push({ path: `${path}.${i}`, value: value[i], depth: depth + 1 });
+      for (let i = value.length - 1; i >= 0; i--) {
+        paths.push(`${path}.${i}`);
+        values.push(value[i]);
+        depths.push(depth + 1);
+      }
       continue;
     }
     if (value !== null && typeof value === 'object') {
-      const entries = Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [k, v] = entries[i]!;
-        stack.push({ path: `${path}.${toBytes(k)}`, value: v, depth: depth + 1 });
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string;
+        paths.push(`${path}.${toBytes(k)}`);
+        values.push((value as Record<string, unknown>)[k]);
+        depths.push(depth + 1);
       }
       continue;
     }

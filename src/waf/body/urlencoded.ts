@@ -1,26 +1,12 @@
+import { urlDecode } from '../transformations/url-decode.js';
 import type { BodyProcessor } from './types.js';
 
 /**
  * Decodes `%XX` and `+` the lenient way ModSecurity does for arguments
- * (urldecode_nonstrict): an invalid escape is kept as written.
+ * (urldecode_nonstrict): an invalid escape is kept as written. The same decoder as t:urlDecode,
+ * which returns a value without escapes as it is.
  */
-export function urlDecodeLenient(text: string): string {
-  if (!text.includes('%') && !text.includes('+')) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '+') out += ' ';
-    else if (c === '%' && i + 2 < text.length + 0 && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
-      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else out += c;
-  }
-  return out;
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-}
+export const urlDecodeLenient: (text: string) => string = urlDecode;
 
 /** Splits `a=1&b=2` into decoded pairs; a part without `=` is a name with an empty value. */
 export function parseQueryString(text: string, add: (key: string, value: string) => boolean): void {
