@@ -212,9 +212,20 @@ const WORDS = [
   '$x',
   'a.b',
   'e',
+  // in WORD_KEYS by length and first and last letter, but in no word table
+  'street',
+  'unitPrice',
+  'locale',
+  'code',
+  // functions, which are barewords unless a call follows
+  'user',
+  'char',
+  'Version',
 ];
 const wordRun = fc
-  .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(' ', '  ', '', '\t', '(', '-', "'")), { maxLength: 12 })
+  .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(' ', '  ', '', ',', ', ', ' ,', '\t', '(', '-', "'")), {
+    maxLength: 12,
+  })
   .map((parts) => parts.map(([w, sep]) => w + sep).join(''));
 
 /** ASCII printable text, to cover every byte class in every combination. */

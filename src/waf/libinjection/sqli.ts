@@ -1,5 +1,5 @@
 import { classify, fold, MAX_FOLDED_TOKENS, unionSelectAhead } from './sqli-grammar.js';
-import { WORD_KEYS, wordKey } from './sqli-keywords.js';
+import { SQL_FUNCTIONS, SQL_WORD_PAIRS, SQL_WORDS, WORD_KEYS, wordKey } from './sqli-keywords.js';
 import { type QuoteContext, SqlTokenizer } from './sqli-tokenizer.js';
 
 export interface SqliResult {
@@ -85,19 +85,19 @@ export function detectSQLi(input: string): SqliResult {
 const PLAIN_RESULTS = new Map<string, SqliResult>();
 
 /**
- * The answer for the commonest values, without tokenizing: a run of words and numbers separated
- * by spaces (`quantity`, `Jane Doe`, `42`, `9.99`, `Gadget Pro 2`) in which no word is in the
+ * The answer for the commonest values, without tokenizing: words, numbers and commas separated
+ * by spaces (`quantity`, `Jane Doe`, `42`, `9.99`, `Widget, blue`) in which no word is in the
  * SQL vocabulary; undefined for anything else, which takes the full analysis. Why the answer is
  * exact:
  * - no quote, so the as-is reading is the only one, and no comment, so no nested one;
- * - the tokenizer reads such a word as one bareword `n` (not a function, pair or keyword: those
- *   are all in WORD_KEYS, which wordKey consults exactly as SqlTokenizer#word does; words over
- *   40 bytes are never looked up) and such a number (`\d+` or `\d+\.\d*` before a space or the
- *   end) as one number `1`;
+ * - the tokenizer reads such a word as one bareword `n` (it is in none of the word tables that
+ *   SqlTokenizer#word looks up after the same WORD_KEYS pre-check; words over 40 bytes are never
+ *   looked up), such a number (`\d+` or `\d+\.\d*` before a space, a comma or the end) as one
+ *   number `1`, and a comma as `,`;
  * - folding drops or merges nothing without an operator, `.`, `::`, `(` or a comment, so the
- *   fingerprint is the first 8 of these letters;
- * - a fingerprint of only `n` and `1` matches no rule (classify's MAY_MATCH), and the UNION pass
- *   needs a `U` token, which only the keyword `union` (in WORD_KEYS) produces.
+ *   fingerprint is the first 8 of these;
+ * - a fingerprint of only `n`, `1` and `,` matches no rule (classify's MAY_MATCH), and the UNION
+ *   pass needs a `U` token, which only the keyword `union` produces.
  */
 function plainFingerprint(input: string): SqliResult | undefined {
   const n = input.length;
@@ -109,6 +109,11 @@ function plainFingerprint(input: string): SqliResult | undefined {
       i++;
       continue;
     }
+    if (c === 0x2c) {
+      if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += ',';
+      i++;
+      continue;
+    }
     const start = i;
     if (c >= 0x30 && c <= 0x39) {
       while (i < n && isDigitCode(input.charCodeAt(i))) i++;
@@ -116,7 +121,7 @@ function plainFingerprint(input: string): SqliResult | undefined {
         i++;
         while (i < n && isDigitCode(input.charCodeAt(i))) i++;
       }
-      if (i < n && input.charCodeAt(i) !== 0x20) return undefined;
+      if (i < n && !isPlainSeparator(input.charCodeAt(i))) return undefined;
       if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += '1';
       continue;
     }
@@ -124,12 +129,15 @@ function plainFingerprint(input: string): SqliResult | undefined {
     i++;
     for (;;) {
       const d = input.charCodeAt(i);
-      if (i >= n || d === 0x20) break;
+      if (i >= n || isPlainSeparator(d)) break;
       if (!isPlainWordStart(d) && !isDigitCode(d)) return undefined;
       i++;
     }
     const length = i - start;
-    if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) return undefined;
+    if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) {
+      const word = input.slice(start, i).toLowerCase();
+      if (SQL_WORDS.has(word) || SQL_FUNCTIONS.has(word) || SQL_WORD_PAIRS.has(word)) return undefined;
+    }
     if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += 'n';
   }
   let result = PLAIN_RESULTS.get(fingerprint);
@@ -138,6 +146,11 @@ function plainFingerprint(input: string): SqliResult | undefined {
     PLAIN_RESULTS.set(fingerprint, result);
   }
   return result;
+}
+
+/** Space or comma: what may follow a word or number on the plain path. */
+function isPlainSeparator(c: number): boolean {
+  return c === 0x20 || c === 0x2c;
 }
 
 function isDigitCode(c: number): boolean {

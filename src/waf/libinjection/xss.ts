@@ -116,6 +116,16 @@ function urlScheme(value: string): { scheme: string; rest: number } | undefined 
     break;
   }
   if (value[i] === '`') i++;
+  // Most values have no scheme at all: find where the run of scheme bytes ends without building
+  // anything, and only spell the scheme out when a `:` ends the run. A character reference or a
+  // removed tab or newline inside the run takes the byte-by-byte reading below.
+  const start = i;
+  let end = start;
+  while (end < value.length && end - start <= MAX_SCHEME && isSchemeByte(value.charCodeAt(end))) end++;
+  const stop = value.charCodeAt(end);
+  if (end - start > MAX_SCHEME || end >= value.length) return undefined;
+  if (stop === 0x3a) return { scheme: value.slice(start, end).toLowerCase(), rest: end + 1 };
+  if (stop !== 0x26 && stop !== 0x09 && stop !== 0x0a && stop !== 0x0d) return undefined;
   let scheme = '';
   while (i < value.length && scheme.length <= MAX_SCHEME) {
     let c = value.charCodeAt(i);
@@ -131,21 +141,22 @@ function urlScheme(value: string): { scheme: string; rest: number } | undefined 
     }
     if (c === 0x09 || c === 0x0a || c === 0x0d) continue;
     if (c === 0x3a) return { scheme: scheme.toLowerCase(), rest: i };
-    if (
-      !(
-        (c >= 0x61 && c <= 0x7a) ||
-        (c >= 0x41 && c <= 0x5a) ||
-        (c >= 0x30 && c <= 0x39) ||
-        c === 0x2b ||
-        c === 0x2d ||
-        c === 0x2e
-      )
-    ) {
-      return undefined;
-    }
+    if (!isSchemeByte(c)) return undefined;
     scheme += String.fromCharCode(c);
   }
   return undefined;
+}
+
+/** ASCII letters, digits, `+`, `-` and `.` (WHATWG URL §4.4 scheme state). */
+function isSchemeByte(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x2d ||
+    c === 0x2e
+  );
 }
 
 const NAMED_REFERENCES: ReadonlyMap<string, number> = new Map([
