@@ -1,3 +1,4 @@
+import { lowercase } from './lowercase.js';
 import type { Transformation } from './types.js';
 
 /**
@@ -7,7 +8,13 @@ import type { Transformation } from './types.js';
  * Syntax: `t:cmdLine`
  * Example: `C^OMMAND /C DIR` becomes `command/c dir`.
  */
-export const cmdLine: Transformation = (input) => {
+export const cmdLine: Transformation = (input) => lowercase(separators(input));
+
+/**
+ * Everything cmdLine does but lower-casing, which commutes with it: the bytes it deletes or
+ * merges are never letters. Returns the input itself when there is nothing to do.
+ */
+function separators(input: string): string {
   const n = input.length;
   let first = 0;
   while (first < n && keeps(input, first)) first++;
@@ -36,30 +43,24 @@ export const cmdLine: Transformation = (input) => {
         space = false;
         run = i;
         break;
-      case UPPER:
-        out += String.fromCharCode(c + 0x20);
-        space = false;
-        break;
       default:
         space = false;
         run = i;
     }
   }
   return out + input.slice(run);
-};
+}
 
 const COPY = 0;
 const DELETE = 1;
 const SPACE = 2;
 const BEFORE_SPACE_DROPPED = 3;
-const UPPER = 4;
-/** What cmdLine does with each ASCII byte; every other byte is copied. */
+/** What cmdLine does with each ASCII byte (letters aside); every other byte is copied. */
 const KIND = new Uint8Array(128);
 for (const c of [0x22, 0x27, 0x5c, 0x5e]) KIND[c] = DELETE;
 for (const c of [0x20, 0x2c, 0x3b, 0x09, 0x0d, 0x0a]) KIND[c] = SPACE;
 KIND[0x2f] = BEFORE_SPACE_DROPPED;
 KIND[0x28] = BEFORE_SPACE_DROPPED;
-for (let c = 0x41; c <= 0x5a; c++) KIND[c] = UPPER;
 
 /** Whether the byte at `i` comes out as it went in: copied, or a lone space not before `/` or `(`. */
 function keeps(input: string, i: number): boolean {

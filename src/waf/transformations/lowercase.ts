@@ -9,10 +9,16 @@ import type { Transformation } from './types.js';
 export const lowercase: Transformation = (input) => {
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return asciiLower(input, i);
+    if (c >= 0x41 && c <= 0x5a) return NON_ASCII.test(input) ? asciiLower(input, i) : input.toLowerCase();
   }
   return input;
 };
+
+/**
+ * On ASCII, String#toLowerCase changes exactly A-Z (native, one pass); above 0x7f it would also
+ * fold Latin-1 letters (`À`), which C's tolower leaves alone, so such values take asciiLower.
+ */
+const NON_ASCII = /[^\0-\x7f]/;
 
 function asciiLower(input: string, from: number): string {
   let out = input.slice(0, from);

@@ -9,9 +9,12 @@ import type { Transformation } from './types.js';
  * Example: `aé` (bytes 61 c3 a9) becomes `a%u00e9`; `ａ` (ef bd 81) becomes `%uff41`.
  */
 export const utf8toUnicode: Transformation = (input) => {
+  // ASCII values (most of them) are settled by one regex search; the scan starts at the first
+  // byte above 0x7f.
+  let i = input.search(NON_ASCII);
+  if (i === -1) return input;
   let out = '';
   let run = 0;
-  let i = 0;
   const n = input.length;
   while (i < n) {
     const c = input.charCodeAt(i);
@@ -32,6 +35,8 @@ export const utf8toUnicode: Transformation = (input) => {
   }
   return run === 0 ? input : out + input.slice(run);
 };
+
+const NON_ASCII = /[^\0-\x7f]/;
 
 /** Length of the valid UTF-8 sequence starting at `i`, or 0 (RFC 3629 §4 well-formedness). */
 function sequenceLength(s: string, i: number, c: number): number {

@@ -12,16 +12,22 @@ import { escapeSeqDecode } from './escape-seq-decode.js';
 import { hexDecode } from './hex-decode.js';
 import { htmlEntityDecode } from './html-entity-decode.js';
 import { jsDecode } from './js-decode.js';
+import { lowercase } from './lowercase.js';
 import { parityEven7bit, parityOdd7bit, parityZero7bit } from './parity.js';
 import { removeComments } from './remove-comments.js';
 import { removeCommentsChar } from './remove-comments-char.js';
 import { sqlHexDecode } from './sql-hex-decode.js';
 import type { Transformation } from './types.js';
+import { uppercase } from './uppercase.js';
 import { urlDecode } from './url-decode.js';
 import { urlDecodeUni } from './url-decode-uni.js';
 import { urlEncode } from './url-encode.js';
+import { utf8toUnicode } from './utf8-to-unicode.js';
 
 export const REFERENCE: ReadonlyMap<string, Transformation> = new Map([
+  ['lowercase', lowercase],
+  ['uppercase', uppercase],
+  ['utf8toUnicode', utf8toUnicode],
   ['urlDecode', urlDecode],
   ['urlDecodeUni', urlDecodeUni],
   ['urlEncode', urlEncode],

@@ -1,0 +1,28 @@
+import type { Transformation } from './types.js';
+
+/**
+ * Description: Converts ASCII letters A-Z to lower case; other bytes are untouched (C `tolower`
+ * in the "C" locale, as ModSecurity).
+ * Syntax: `t:lowercase`
+ * Example: `SecRule ARGS "@streq select" "id:1,t:lowercase"` matches `SeLeCt`.
+ */
+export const lowercase: Transformation = (input) => {
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return asciiLower(input, i);
+  }
+  return input;
+};
+
+function asciiLower(input: string, from: number): string {
+  let out = input.slice(0, from);
+  let run = from;
+  for (let i = from; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      out += input.slice(run, i) + String.fromCharCode(c + 0x20);
+      run = i + 1;
+    }
+  }
+  return out + input.slice(run);
+}
