@@ -1,5 +1,6 @@
 import type { LiteralScanner } from '../regex/literal-scan.js';
 import type { VariableDefinition } from '../variables/registry.js';
+import type { FormCache } from './forms.js';
 import type { EngineMode, Rule, RulePhase, VariableSelector } from './types.js';
 
 /** Engine settings a configuration sets with Sec* directives. */
@@ -65,6 +66,8 @@ export interface RuleSet {
    * response data; scanning the union once answers "can this rule match anything" for each.
    */
   readonly literalGroups: readonly LiteralGroup[];
+  /** Forms of request-header texts shared by this rule set's transactions (forms.ts). */
+  readonly formCache: FormCache;
   /** Load-time notes (rules kept but inert), for the start-up log. */
   readonly warnings: readonly string[];
 }

@@ -7,6 +7,7 @@ import { hasSlot } from '../regex/literal-scan.js';
 import { parseVariables } from '../seclang/variables.js';
 import { VARIABLE_COUNT, VARIABLES, type VariableDefinition, type VariableSource } from '../variables/registry.js';
 import { type CollectionEntry, KeyedCollection } from './collection.js';
+import { Form, MAX_SHARED_TEXT } from './forms.js';
 import { expandMacros } from './macros.js';
 import { type IdRange, inRanges, parseIdRanges } from './ranges.js';
 import type { RuleSet } from './ruleset.js';
@@ -112,10 +113,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   readonly #skipRequests: { readonly collection: string; readonly keys: ReadonlySet<string> }[] = [];
   /** Entries no rule inspects: values a schema proved to be no free text. */
   readonly #skipped = new Set<CollectionEntry>();
-  /** value -> results of transformation-chain prefixes, indexed by prefix id (Rule.transformationIds). */
-  readonly #transformCache = new Map<string, (string | undefined)[]>();
-  /** transformed value -> which rules' required literals it holds (RuleSet.literals.scan). */
-  readonly #literalHits = new Map<string, Uint32Array>();
+  /** text -> its Form (transformation results, literal hits), for this transaction. */
+  readonly #forms = new Map<string, Form>();
   /** Per stable variable (VariableDefinition.id): its entries, read once per phase (#entries). */
   readonly #phaseEntries: (readonly CollectionEntry[] | undefined)[] = new Array(VARIABLE_COUNT).fill(undefined);
   #phaseEntriesUsed = false;
@@ -772,16 +771,18 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #test(rule: Rule, starter: Rule, variable: string, key: string, input: string): boolean {
     const op = rule.operator!;
     const slot = rule.literalSlot;
+    const root = this.#root(input, variable);
     if (!rule.multiMatch) {
-      const value = this.#transform(rule, input);
-      if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated)
+      const form = this.#transform(rule, root);
+      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#evaluate(op, form.text)) === op.negated)
         return false;
-      this.#onValueMatched(rule, starter, variable, key, value);
+      this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;
     }
-    for (const value of this.#transformAll(rule, input)) {
-      if ((slot >= 0 && !this.#holdsLiterals(slot, value) ? false : this.#evaluate(op, value)) === op.negated) continue;
-      this.#onValueMatched(rule, starter, variable, key, value);
+    for (const form of this.#transformAll(rule, root)) {
+      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#evaluate(op, form.text)) === op.negated)
+        continue;
+      this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;
     }
     return false;
@@ -793,19 +794,14 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   /**
-   * Whether `value` holds one of the required literals of the operator in `slot`: when it does
-   * not, the operator cannot match and is not run. One scan per distinct value answers for
-   * every rule.
+   * Which rules' required literals the form holds (RuleSet.literals.scan): a rule whose slot is
+   * clear cannot match and is not run. One scan per distinct text answers for every rule.
    */
-  #holdsLiterals(slot: number, value: string): boolean {
-    return hasSlot(this.#scan(value), slot);
-  }
-
-  #scan(value: string): Uint32Array {
-    let hits = this.#literalHits.get(value);
+  #hits(form: Form): Uint32Array {
+    let hits = form.hits;
     if (hits === undefined) {
-      hits = this.#rules.literals.scan(value);
-      this.#literalHits.set(value, hits);
+      hits = this.#rules.literals.scan(form.text);
+      form.hits = hits;
       if (COUNTING) counters.literalScans++;
     }
     return hits;
@@ -835,7 +831,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const def = group.targetVariables[t];
       if (!def) continue;
       if (def.kind === 'scalar') {
-        this.#addHits(union, rule, def.read(this) ?? '');
+        this.#addHits(union, rule, this.#root(def.read(this) ?? '', sel.name));
         continue;
       }
       const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
@@ -843,15 +839,15 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       for (const e of entries) {
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
-        this.#addHits(union, rule, e.value);
+        this.#addHits(union, rule, this.#root(e.value, sel.name));
       }
     }
     return union;
   }
 
-  #addHits(union: Uint32Array, rule: Rule, raw: string): void {
-    if (rule.multiMatch) for (const v of this.#transformAll(rule, raw)) orInto(union, this.#scan(v));
-    else orInto(union, this.#scan(this.#transform(rule, raw)));
+  #addHits(union: Uint32Array, rule: Rule, root: Form): void {
+    if (rule.multiMatch) for (const form of this.#transformAll(rule, root)) orInto(union, this.#hits(form));
+    else orInto(union, this.#hits(this.#transform(rule, root)));
   }
 
   #onValueMatched(rule: Rule, starter: Rule, variable: string, key: string, value: string): void {
@@ -985,83 +981,104 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   /**
-   * Runs the rule's transformation chain over a value, reusing any prefix of the chain already
-   * computed for the same value in this transaction: CRS runs the same t:urlDecodeUni,... chains
-   * over the same ARGS in hundreds of rules.
+   * The form of a raw value. Request-header values and names come from the rule set's cache,
+   * shared across transactions (forms.ts); other values live as long as this transaction.
    */
-  #transform(rule: Rule, input: string): string {
+  #root(text: string, variable: string): Form {
+    let form = this.#forms.get(text);
+    if (form === undefined) {
+      if (text.length > MAX_CACHED_VALUE) return new Form(text);
+      form =
+        (variable === 'REQUEST_HEADERS' || variable === 'REQUEST_HEADERS_NAMES') && text.length <= MAX_SHARED_TEXT
+          ? this.#rules.formCache.formOf(text)
+          : new Form(text);
+      this.#forms.set(text, form);
+    }
+    return form;
+  }
+
+  /** The form of a transformed text: one per distinct text, so that equal texts share their hits. */
+  #intern(text: string): Form {
+    let form = this.#forms.get(text);
+    if (form === undefined) {
+      form = new Form(text);
+      this.#forms.set(text, form);
+    }
+    return form;
+  }
+
+  /**
+   * Runs the rule's transformation chain over a value, reusing any prefix of the chain already
+   * computed for the same value: CRS runs the same t:urlDecodeUni,... chains over the same ARGS
+   * in hundreds of rules.
+   */
+  #transform(rule: Rule, root: Form): Form {
     const ts = rule.transformations;
     const n = ts.length;
-    if (n === 0) return input;
-    if (input.length > MAX_CACHED_VALUE) {
+    if (n === 0) return root;
+    if (root.text.length > MAX_CACHED_VALUE) {
       // A large body is transformed afresh for each rule: caching every chain's copy of a
       // multi-megabyte REQUEST_BODY would multiply the memory a request can pin.
-      let v = input;
+      let v = root.text;
       for (const t of ts) v = t.fn(v);
       if (COUNTING) counters.transformRuns += n;
-      return v;
+      return new Form(v);
     }
     const ids = rule.transformationIds;
-    // One lookup per value; the slots hold each chain prefix's result by its id.
-    let slots = this.#transformCache.get(input);
+    const next = root.next;
+    const full = next[ids[n - 1]!];
+    if (full !== undefined) {
+      if (COUNTING) counters.transformCacheHits++;
+      return full;
+    }
     let start = 0;
-    let value = input;
-    if (slots === undefined) {
-      slots = [];
-      this.#transformCache.set(input, slots);
-    } else {
-      const full = slots[ids[n - 1]!];
-      if (full !== undefined) {
-        if (COUNTING) counters.transformCacheHits++;
-        return full;
-      }
-      for (let i = n - 2; i >= 0; i--) {
-        const hit = slots[ids[i]!];
-        if (hit !== undefined) {
-          value = hit;
-          start = i + 1;
-          break;
-        }
+    let form = root;
+    for (let i = n - 2; i >= 0; i--) {
+      const hit = next[ids[i]!];
+      if (hit !== undefined) {
+        form = hit;
+        start = i + 1;
+        break;
       }
     }
     for (let i = start; i < n; i++) {
-      value = ts[i]!.fn(value);
-      slots[ids[i]!] = value;
+      const text = ts[i]!.fn(form.text);
+      // An unchanged text keeps its form (and its hits).
+      if (text !== form.text) form = this.#intern(text);
+      next[ids[i]!] = form;
     }
     if (COUNTING) counters.transformRuns += n - start;
-    return value;
+    return form;
   }
 
   /** multiMatch: the value before and after each transformation, without repeats. */
-  #transformAll(rule: Rule, value: string): string[] {
-    const out = [value];
+  #transformAll(rule: Rule, root: Form): Form[] {
+    const out = [root];
     const ts = rule.transformations;
-    let v = value;
-    if (value.length > MAX_CACHED_VALUE) {
+    if (root.text.length > MAX_CACHED_VALUE) {
+      let v = root.text;
       for (const t of ts) {
         v = t.fn(v);
-        if (v !== out[out.length - 1]) out.push(v);
+        if (v !== out[out.length - 1]!.text) out.push(new Form(v));
       }
       return out;
     }
-    // The same prefix slots as #transform: CRS's multiMatch rules (930100, 930110...) share
+    // The same prefix results as #transform: CRS's multiMatch rules (930100, 930110...) share
     // their chains' prefixes with the rules around them.
-    let slots = this.#transformCache.get(value);
-    if (slots === undefined) {
-      slots = [];
-      this.#transformCache.set(value, slots);
-    }
     const ids = rule.transformationIds;
+    const next = root.next;
+    let form = root;
     for (let i = 0; i < ts.length; i++) {
       const id = ids[i]!;
-      let next = slots[id];
-      if (next === undefined) {
-        next = ts[i]!.fn(v);
-        slots[id] = next;
+      let after = next[id];
+      if (after === undefined) {
+        const text = ts[i]!.fn(form.text);
+        after = text === form.text ? form : this.#intern(text);
+        next[id] = after;
         if (COUNTING) counters.transformRuns++;
       }
-      v = next;
-      if (v !== out[out.length - 1]) out.push(v);
+      form = after;
+      if (form !== out[out.length - 1]) out.push(form);
     }
     return out;
   }

@@ -4,6 +4,7 @@ import { ACTIONS } from '../actions/registry.js';
 import type { ActionEnv, RuleDraft } from '../actions/types.js';
 import { type IdRange, inRanges, parseIdRanges } from '../engine/ranges.js';
 import { defaultSettings, type EngineSettings, type RuleSet } from '../engine/ruleset.js';
+import { FormCache } from '../engine/forms.js';
 import type { Rule, RuleOperator, RulePhase, VariableSelector } from '../engine/types.js';
 import { RULE_PHASES } from '../engine/types.js';
 import type { OperatorFactory } from '../operators/types.js';
@@ -457,6 +458,7 @@ class Parser {
       ruleCount: count,
       warnings: this.#warnings,
       literals: new LiteralScanner(literalSets),
+      formCache: new FormCache(),
       literalGroups: groupTargets.map((targets) => {
         const selectors = [...targets.values()];
         return Object.freeze({
