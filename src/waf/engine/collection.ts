@@ -1,3 +1,4 @@
+import type { Form } from './forms.js';
 import type { MutableCollection } from './types.js';
 
 const NONE: readonly CollectionEntry[] = [];
@@ -8,6 +9,8 @@ export interface CollectionEntry {
   /** `key` lower-cased once, for the case-insensitive selectors. */
   readonly lower: string;
   value: string;
+  /** The engine's Form of `value`, kept while `value` is unchanged (transaction.ts #formOf). */
+  form: Form | undefined;
 }
 
 /**
@@ -34,7 +37,7 @@ export class KeyedCollection implements MutableCollection {
 
   add(key: string, value: string, lower = key.toLowerCase()): void {
     this.#version++;
-    const entry: CollectionEntry = { key, lower, value };
+    const entry: CollectionEntry = { key, lower, value, form: undefined };
     this.#entries.push(entry);
     const list = this.#index.get(lower);
     if (list) list.push(entry);

@@ -728,7 +728,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, '', '')) continue;
         const raw = def.read(this) ?? '';
-        if (this.#test(rule, starter, sel.name, '', sel.count ? (raw === '' ? '0' : '1') : raw)) matched = true;
+        const value = sel.count ? (raw === '' ? '0' : '1') : raw;
+        if (this.#test(rule, starter, sel.name, '', this.#root(value, sel.name))) matched = true;
         continue;
       }
       // A literal key goes through the collection's index, which already compared keys.
@@ -744,9 +745,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
         if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
-        else if (this.#test(rule, starter, sel.name, e.key, e.value)) matched = true;
+        else if (this.#test(rule, starter, sel.name, e.key, this.#formOf(e, sel.name))) matched = true;
       }
-      if (sel.count && this.#test(rule, starter, sel.name, sel.key ?? '', String(count))) matched = true;
+      if (sel.count && this.#test(rule, starter, sel.name, sel.key ?? '', this.#root(String(count), sel.name)))
+        matched = true;
     }
     return matched;
   }
@@ -768,10 +770,9 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   /** Transforms one value, runs the operator, and records a match. */
-  #test(rule: Rule, starter: Rule, variable: string, key: string, input: string): boolean {
+  #test(rule: Rule, starter: Rule, variable: string, key: string, root: Form): boolean {
     const op = rule.operator!;
     const slot = rule.literalSlot;
-    const root = this.#root(input, variable);
     if (!rule.multiMatch) {
       const form = this.#transform(rule, root);
       if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#evaluate(op, form.text)) === op.negated)
@@ -839,7 +840,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       for (const e of entries) {
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
-        this.#addHits(union, rule, this.#root(e.value, sel.name));
+        this.#addHits(union, rule, this.#formOf(e, sel.name));
       }
     }
     return union;
@@ -995,6 +996,13 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       this.#forms.set(text, form);
     }
     return form;
+  }
+
+  /** The form of an entry's value, kept on the entry while the value stays the same. */
+  #formOf(e: CollectionEntry, variable: string): Form {
+    const form = e.form;
+    if (form !== undefined && form.text === e.value) return form;
+    return (e.form = this.#root(e.value, variable));
   }
 
   /** The form of a transformed text: one per distinct text, so that equal texts share their hits. */
