@@ -221,11 +221,35 @@ const WORDS = [
   'user',
   'char',
   'Version',
+  // operators and numbers the plain path folds
+  '-',
+  '+',
+  '--',
+  '-1',
+  '+2',
+  '2026-01-15',
+  '3.14.1',
+  '1.2.',
+  '1.e5',
+  '1em',
+  'WID-0042',
+  'de-DE',
+  'x.5',
+  'v2.5',
+  '->',
+  '$',
+  'caf\xe9',
 ];
 const wordRun = fc
-  .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(' ', '  ', '', ',', ', ', ' ,', '\t', '(', '-', "'")), {
-    maxLength: 12,
-  })
+  .array(
+    fc.tuple(
+      fc.constantFrom(...WORDS),
+      fc.constantFrom(' ', '  ', '', ',', ', ', ' ,', '-', ' - ', '+', '.', '\t', '(', "'", '"', '/*'),
+    ),
+    {
+      maxLength: 12,
+    },
+  )
   .map((parts) => parts.map(([w, sep]) => w + sep).join(''));
 
 /** ASCII printable text, to cover every byte class in every combination. */

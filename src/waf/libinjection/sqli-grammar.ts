@@ -458,6 +458,16 @@ function matchingShapes(subject: string, quoted: boolean): readonly number[] {
   return hits;
 }
 
+/**
+ * Whether some rule's shape matches this as-is fingerprint (`complete`: the window reached the end
+ * of the input). When none does, classify answers undefined whatever the tokens behind it, since
+ * every rule needs its shape to match before its token check runs.
+ */
+export function anyAsIsShape(fingerprint: string, complete: boolean): boolean {
+  if (!MAY_MATCH.test(fingerprint)) return false;
+  return matchingShapes(complete ? fingerprint : `${fingerprint}~`, false).length > 0;
+}
+
 /** The technique the folded sequence matches, or undefined when it is not injection-shaped. */
 export function classify(sequence: FoldedSequence, context: QuoteContext): string | undefined {
   // Every rule needs an operator, connective, statement, clause, call, comment, `;`, `(`,

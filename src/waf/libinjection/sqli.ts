@@ -1,4 +1,4 @@
-import { classify, fold, MAX_FOLDED_TOKENS, unionSelectAhead } from './sqli-grammar.js';
+import { anyAsIsShape, classify, fold, MAX_FOLDED_TOKENS, unionSelectAhead } from './sqli-grammar.js';
 import { SQL_FUNCTIONS, SQL_WORD_PAIRS, SQL_WORDS, WORD_KEYS, wordKey } from './sqli-keywords.js';
 import { type QuoteContext, SqlTokenizer } from './sqli-tokenizer.js';
 
@@ -73,7 +73,7 @@ function analyse(input: string, asIs?: { fingerprint: string }): SqliFinding | u
  * context when the input mentions UNION.
  */
 export function detectSQLi(input: string): SqliResult {
-  const plain = plainFingerprint(input);
+  const plain = plainAnswer(input);
   if (plain !== undefined) return plain;
   const asIs = { fingerprint: '' };
   const finding = analyse(input, asIs);
@@ -81,76 +81,102 @@ export function detectSQLi(input: string): SqliResult {
   return { matched: false, fingerprint: asIs.fingerprint };
 }
 
-/** Answers of the plain fast path, by fingerprint. */
+/** Answers of the plain path, by fingerprint (at most 4^8 of them; kept up to a bound). */
 const PLAIN_RESULTS = new Map<string, SqliResult>();
+const PLAIN_RESULTS_LIMIT = 4096;
 
 /**
- * The answer for the commonest values, without tokenizing: words, numbers and commas separated
- * by spaces (`quantity`, `Jane Doe`, `42`, `9.99`, `Widget, blue`) in which no word is in the
- * SQL vocabulary; undefined for anything else, which takes the full analysis. Why the answer is
- * exact:
- * - no quote, so the as-is reading is the only one, and no comment, so no nested one;
- * - the tokenizer reads such a word as one bareword `n` (it is in none of the word tables that
- *   SqlTokenizer#word looks up after the same WORD_KEYS pre-check; words over 40 bytes are never
- *   looked up), such a number (`\d+` or `\d+\.\d*` before a space, a comma or the end) as one
- *   number `1`, and a comma as `,`;
- * - folding drops or merges nothing without an operator, `.`, `::`, `(` or a comment, so the
- *   fingerprint is the first 8 of these;
- * - a fingerprint of only `n`, `1` and `,` matches no rule (classify's MAY_MATCH), and the UNION
- *   pass needs a `U` token, which only the keyword `union` produces.
+ * The answer for the commonest values, without building tokens: values made only of words,
+ * numbers, `,`, `-` and `+` separated by spaces (`quantity`, `Jane Doe`, `9.99`, `Widget, blue`,
+ * `WID-0042`, `2026-01-15`, `3.14.1`, `de-DE`) in which no word is in the SQL vocabulary;
+ * undefined for anything else, which takes the full analysis. It reproduces exactly what
+ * SqlTokenizer and fold do on these bytes:
+ * - no quote and no comment can occur, so the as-is reading is the only one and no comment is
+ *   nested (past the window, where the scan stops, quotes and `union` are looked for instead);
+ * - a word (letters, digits, `_`) is a bareword `n`: it is in none of the word tables that
+ *   SqlTokenizer#word consults after the same WORD_KEYS pre-check (a word over 40 bytes is never
+ *   looked up), and a word followed by `.` and a letter (a qualified name) is left to the full
+ *   analysis; a number (`\d+`, `\d+\.\d*`, `\.\d+`; not `0x`, `0b` or an exponent, which are also
+ *   left to it) is `1`; `,` is `,`; `-` and `+` are single-byte operators `o` (`--` is left to
+ *   the full analysis: it may start a comment);
+ * - fold drops an operator that can only be unary (first, or after `o` or `,`), merges
+ *   `1 o 1` into `1` (both operators are arithmetic), and stops after 8 tokens; nothing else
+ *   in fold applies to these classes;
+ * - the resulting fingerprint goes through the same shape test as classify (anyAsIsShape): when
+ *   no rule's shape matches, no rule can; when one does, the full analysis decides;
+ * - the UNION pass needs a `U` token, which only the keyword `union` produces.
  */
-function plainFingerprint(input: string): SqliResult | undefined {
+function plainAnswer(input: string): SqliResult | undefined {
   const n = input.length;
   let fingerprint = '';
+  let complete = true;
   let i = 0;
-  while (i < n) {
+  for (;;) {
+    while (i < n && input.charCodeAt(i) === 0x20) i++;
+    if (i >= n) break;
+    if (fingerprint.length >= MAX_FOLDED_TOKENS) {
+      // fold stops here without reading on; the rest only matters to the quoted readings and
+      // the UNION pass, which need a quote or the word `union`.
+      complete = false;
+      if (input.includes("'") || input.includes('"') || MENTIONS_UNION.test(input)) return undefined;
+      break;
+    }
     const c = input.charCodeAt(i);
-    if (c === 0x20) {
-      i++;
-      continue;
-    }
+    const next = input.charCodeAt(i + 1);
+    let cls: string;
     if (c === 0x2c) {
-      if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += ',';
+      cls = ',';
       i++;
-      continue;
-    }
-    const start = i;
-    if (c >= 0x30 && c <= 0x39) {
+    } else if (c === 0x2d || c === 0x2b) {
+      if (c === 0x2d && next === 0x2d) return undefined;
+      cls = 'o';
+      i++;
+    } else if (isDigitCode(c) || (c === 0x2e && isDigitCode(next))) {
+      if (c === 0x30 && ((next | 0x20) === 0x78 || (next | 0x20) === 0x62)) return undefined;
       while (i < n && isDigitCode(input.charCodeAt(i))) i++;
       if (input.charCodeAt(i) === 0x2e) {
         i++;
         while (i < n && isDigitCode(input.charCodeAt(i))) i++;
       }
-      if (i < n && !isPlainSeparator(input.charCodeAt(i))) return undefined;
-      if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += '1';
+      if ((input.charCodeAt(i) | 0x20) === 0x65) {
+        const after = input.charCodeAt(i + 1);
+        if (isDigitCode(after) || after === 0x2b || after === 0x2d) return undefined;
+      }
+      cls = '1';
+    } else if (isPlainWordStart(c)) {
+      const start = i;
+      i++;
+      while (i < n && (isPlainWordStart(input.charCodeAt(i)) || isDigitCode(input.charCodeAt(i)))) i++;
+      const stop = input.charCodeAt(i);
+      // `$` and bytes above 0x7f continue a word; `.` and a non-digit make a qualified name.
+      if (stop === 0x24 || stop >= 0x80) return undefined;
+      if (stop === 0x2e && !isDigitCode(input.charCodeAt(i + 1))) return undefined;
+      const length = i - start;
+      if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) {
+        const word = input.slice(start, i).toLowerCase();
+        if (SQL_WORDS.has(word) || SQL_FUNCTIONS.has(word) || SQL_WORD_PAIRS.has(word)) return undefined;
+      }
+      cls = 'n';
+    } else {
+      return undefined;
+    }
+    const last = fingerprint.charCodeAt(fingerprint.length - 1);
+    // fold: an operator where an operand is expected is unary and vanishes.
+    if (cls === 'o' && (fingerprint === '' || last === 0x6f || last === 0x2c)) continue;
+    // fold: `1 - 1`, `1 + 1` collapse into the first number.
+    if (cls === '1' && last === 0x6f && fingerprint.charCodeAt(fingerprint.length - 2) === 0x31) {
+      fingerprint = fingerprint.slice(0, -1);
       continue;
     }
-    if (!isPlainWordStart(c)) return undefined;
-    i++;
-    for (;;) {
-      const d = input.charCodeAt(i);
-      if (i >= n || isPlainSeparator(d)) break;
-      if (!isPlainWordStart(d) && !isDigitCode(d)) return undefined;
-      i++;
-    }
-    const length = i - start;
-    if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) {
-      const word = input.slice(start, i).toLowerCase();
-      if (SQL_WORDS.has(word) || SQL_FUNCTIONS.has(word) || SQL_WORD_PAIRS.has(word)) return undefined;
-    }
-    if (fingerprint.length < MAX_FOLDED_TOKENS) fingerprint += 'n';
+    fingerprint += cls;
   }
+  if (anyAsIsShape(fingerprint, complete)) return undefined;
   let result = PLAIN_RESULTS.get(fingerprint);
   if (result === undefined) {
     result = Object.freeze({ matched: false, fingerprint });
-    PLAIN_RESULTS.set(fingerprint, result);
+    if (PLAIN_RESULTS.size < PLAIN_RESULTS_LIMIT) PLAIN_RESULTS.set(fingerprint, result);
   }
   return result;
-}
-
-/** Space or comma: what may follow a word or number on the plain path. */
-function isPlainSeparator(c: number): boolean {
-  return c === 0x20 || c === 0x2c;
 }
 
 function isDigitCode(c: number): boolean {
