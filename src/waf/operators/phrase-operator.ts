@@ -8,6 +8,9 @@ export function phraseOperator(phrases: readonly string[]): Operator {
   let shortest = Number.POSITIVE_INFINITY;
   for (const p of phrases) shortest = Math.min(shortest, p.length);
   return {
+    // A value holds a phrase exactly when the engine's literal index finds one: a clear bit
+    // there settles the common "no phrase" case without this operator's own pass.
+    requiredLiterals: phrases.map((p) => p.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())),
     evaluate(tx, input) {
       if (input.length < shortest) return false;
       const hit = matcher.find(input);

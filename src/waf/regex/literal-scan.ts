@@ -18,6 +18,8 @@
 
 /** Table cells (2 bytes each) allowed for the automaton; patterns beyond it are left unfiltered. */
 const MAX_CELLS = 4 << 20;
+/** States a 16-bit transition table can name. */
+const MAX_STATES = 0xffff;
 
 export class LiteralScanner {
   /** Number of filter slots; `scan` returns one bit per slot. */
@@ -46,14 +48,22 @@ export class LiteralScanner {
     const ends: number[][] = [[]];
     let columns = 1;
     const unfiltered: number[] = [];
-    for (let slot = 0; slot < literalSets.length; slot++) {
+    // Small sets first: when the budget runs out, what is left unfiltered are the largest sets
+    // (long @pmFromFile lists), each of which would cost as much table as many patterns.
+    const size = (set: readonly string[]) => set.reduce((n, l) => n + l.length, 0);
+    const order = literalSets.map((_s, i) => i).sort((a, b) => size(literalSets[a]!) - size(literalSets[b]!));
+    for (const slot of order) {
       const set = literalSets[slot] as readonly string[];
       // Budget check before adding: states only grow, columns at most by the new bytes.
       let newColumns = 0;
       for (const l of set) for (let i = 0; i < l.length; i++) if (this.#columnOf[l.charCodeAt(i)] === 0) newColumns++;
       let newStates = 0;
       for (const l of set) newStates += l.length;
-      if (set.length === 0 || (trie.length + newStates) * (columns + newColumns) > MAX_CELLS) {
+      if (
+        set.length === 0 ||
+        trie.length + newStates > MAX_STATES ||
+        (trie.length + newStates) * (columns + newColumns) > MAX_CELLS
+      ) {
         unfiltered.push(slot);
         continue;
       }
