@@ -62,62 +62,54 @@ export interface ForwardControl {
  * idempotent with a replayable body.
  */
 export function forward(upstream: Upstream, request: ForwardRequest, handler: ForwardHandler): ForwardControl {
-  let abortCurrent: ((err?: Error) => void) | undefined;
-  let aborted: Error | undefined;
-  let attemptsLeft = IDEMPOTENT.has(request.method) && !isStream(request.body) ? upstream.retries : 0;
-  let previous: Target | undefined;
-  let lastError: Error | undefined;
+  const exchange = new Exchange(upstream, request, handler);
+  exchange.attempt();
+  return exchange;
+}
 
-  const attempt = () => {
-    const target = upstream.pick(previous);
+/**
+ * One request's upstream exchange: undici's handler for each attempt and the caller's control.
+ * A class rather than closures: its methods are shared, a request allocates one object. undici
+ * calls nothing on a handler after onError, so a retry reuses it with the per-attempt fields reset.
+ */
+class Exchange implements Dispatcher.DispatchHandler, ForwardControl {
+  readonly #upstream: Upstream;
+  readonly #request: ForwardRequest;
+  readonly #handler: ForwardHandler;
+  #attemptsLeft: number;
+  #target: Target | undefined;
+  #lastError: Error | undefined;
+  #abortCurrent: ((err?: Error) => void) | undefined;
+  #aborted: Error | undefined;
+  #headersReceived = false;
+  #settled = false;
+
+  constructor(upstream: Upstream, request: ForwardRequest, handler: ForwardHandler) {
+    this.#upstream = upstream;
+    this.#request = request;
+    this.#handler = handler;
+    this.#attemptsLeft = IDEMPOTENT.has(request.method) && !isStream(request.body) ? upstream.retries : 0;
+  }
+
+  attempt(): void {
+    const target = this.#upstream.pick(this.#target);
     if (!target) {
       // A retry with no other target left reports the failure that caused it.
-      if (lastError) handler.onError(classify(lastError), lastError, false);
-      else handler.onError('unavailable', new Error(`no available target in upstream ${upstream.name}`), false);
+      const error = this.#lastError;
+      if (error) this.#handler.onError(classify(error), error, false);
+      else
+        this.#handler.onError(
+          'unavailable',
+          new Error(`no available target in upstream ${this.#upstream.name}`),
+          false,
+        );
       return;
     }
-    previous = target;
+    this.#target = target;
+    this.#headersReceived = false;
+    this.#settled = false;
     target.inflight++;
-    let headersReceived = false;
-    let settled = false;
-    const settle = () => {
-      if (!settled) {
-        settled = true;
-        target.inflight--;
-      }
-    };
-    const raw: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        abortCurrent = abort;
-        if (aborted) abort(aborted);
-      },
-      onHeaders(status, rawHeaders, resume) {
-        headersReceived = true;
-        // 5xx from the backend still counts as a live backend for the breaker; connection-level
-        // failures are what open it.
-        target.succeeded();
-        return handler.onHeaders(status, rawHeaders, resume, target);
-      },
-      onData(chunk) {
-        return handler.onData(chunk);
-      },
-      onComplete() {
-        settle();
-        handler.onComplete();
-      },
-      onError(error) {
-        settle();
-        if (aborted) return;
-        if (!headersReceived) target.failed(Date.now());
-        if (!headersReceived && attemptsLeft > 0 && isConnectFailure(error)) {
-          attemptsLeft--;
-          lastError = error;
-          attempt();
-          return;
-        }
-        handler.onError(headersReceived ? 'bad-response' : classify(error), error, headersReceived);
-      },
-    };
+    const request = this.#request;
     target.pool.dispatch(
       {
         method: request.method as Dispatcher.HttpMethod,
@@ -125,16 +117,58 @@ export function forward(upstream: Upstream, request: ForwardRequest, handler: Fo
         headers: request.headers as Record<string, string | string[]>,
         body: request.body,
       },
-      raw,
+      this,
     );
-  };
-  attempt();
-  return {
-    abort(reason) {
-      aborted = reason ?? new Error('aborted');
-      abortCurrent?.(aborted);
-    },
-  };
+  }
+
+  abort(reason?: Error): void {
+    this.#aborted = reason ?? new Error('aborted');
+    this.#abortCurrent?.(this.#aborted);
+  }
+
+  #settle(): void {
+    if (!this.#settled) {
+      this.#settled = true;
+      (this.#target as Target).inflight--;
+    }
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abortCurrent = abort;
+    if (this.#aborted) abort(this.#aborted);
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.#headersReceived = true;
+    const target = this.#target as Target;
+    // 5xx from the backend still counts as a live backend for the breaker; connection-level
+    // failures are what open it.
+    target.succeeded();
+    return this.#handler.onHeaders(status, rawHeaders, resume, target);
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.#handler.onData(chunk);
+  }
+
+  onComplete(): void {
+    this.#settle();
+    this.#handler.onComplete();
+  }
+
+  onError(error: Error): void {
+    this.#settle();
+    if (this.#aborted) return;
+    const headersReceived = this.#headersReceived;
+    if (!headersReceived) (this.#target as Target).failed(Date.now());
+    if (!headersReceived && this.#attemptsLeft > 0 && isConnectFailure(error)) {
+      this.#attemptsLeft--;
+      this.#lastError = error;
+      this.attempt();
+      return;
+    }
+    this.#handler.onError(headersReceived ? 'bad-response' : classify(error), error, headersReceived);
+  }
 }
 
 function isStream(body: unknown): body is Readable {

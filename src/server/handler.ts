@@ -72,6 +72,14 @@ const FAILURE_STATUS: Record<UpstreamFailure, { status: number; code: ErrorCode 
   timeout: { status: 504, code: 'PC_ERR_UPSTREAM_TIMEOUT' },
 };
 
+/**
+ * Declared bodies up to this size are read whole before the upstream request (one write upstream,
+ * no stream handling); it is the stream high-water mark node:http buffers per request anyway.
+ */
+const SMALL_BODY_BYTES = 16 * 1024;
+
+const EMPTY_BODY = Buffer.alloc(0);
+
 class BodyTooLarge extends Error {
   readonly code = 'PC_BODY_TOO_LARGE';
 }
@@ -168,7 +176,8 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         upstreamControl.abort(new Error('client closed the connection'));
       }
     };
-    res.once('close', finish);
+    // `on`, not `once`: finish() runs once by itself, and once() would wrap it per request.
+    res.on('close', finish);
     if (options.draining?.() && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
 
     const sendProblem = (status: number, code: ErrorCode, extra?: HeaderMap, errors?: readonly ProblemItem[]): void => {
@@ -288,32 +297,41 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
 
       // RFC 9110 §15.5.14: refuse a declared oversize body before reading it.
       const declared = headers['content-length'];
-      if (declared !== undefined && Number(declared) > r.maxBodyBytes) {
+      const declaredBytes = declared === undefined ? -1 : Number(declared);
+      if (declaredBytes > r.maxBodyBytes) {
         decision = 'too_large';
         sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
         return;
       }
 
+      const bodyFailed = (error: Error): void => {
+        if (error instanceof BodyTooLarge) {
+          decision = 'too_large';
+          sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
+        } else res.destroy();
+      };
+
       const afterHead = (verdict: Verdict): void => {
         if (verdict.kind !== 'continue') return respond(verdict);
         if (needsRequestBody(r.pipeline, c)) {
-          readBody(req, r.maxBodyBytes).then(
-            (body) => {
-              c.requestBody = body;
-              then(runRequestBody(r.pipeline, c), (v) =>
-                v.kind !== 'continue' ? respond(v) : send(c.requestBody ?? null),
-              );
-            },
-            (error: unknown) => {
-              if (error instanceof BodyTooLarge) {
-                decision = 'too_large';
-                sendProblem(413, 'PC_ERR_BODY_TOO_LARGE', { connection: 'close' });
-              } else res.destroy();
-            },
-          );
+          collectBody(req, r.maxBodyBytes, (error, body) => {
+            if (error) return bodyFailed(error);
+            c.requestBody = body;
+            then(runRequestBody(r.pipeline, c), (v) =>
+              v.kind !== 'continue' ? respond(v) : send(c.requestBody ?? null),
+            );
+          });
           return;
         }
-        send(hasBody(headers) ? (declared !== undefined ? req : limitStream(req, r.maxBodyBytes)) : null);
+        if (!hasBody(headers)) return send(null);
+        // A small declared body is read whole and goes upstream in the same write as the head: a
+        // Buffer spares undici its stream path (listeners, a write per chunk). Bounded by
+        // SMALL_BODY_BYTES per request; anything larger, or chunked, streams.
+        if (declaredBytes !== -1 && declaredBytes <= SMALL_BODY_BYTES && r.upstream && !r.internal) {
+          collectBody(req, r.maxBodyBytes, (error, body) => (error ? bodyFailed(error) : send(body!)));
+          return;
+        }
+        send(declaredBytes !== -1 ? req : limitStream(req, r.maxBodyBytes));
       };
 
       const send = (body: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer> | null): void => {
@@ -498,15 +516,7 @@ export interface ForwardingFacts {
 /** Request headers for the upstream: hop-by-hop removed, forwarding headers set honestly. */
 export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRoute, facts: ForwardingFacts): HeaderMap {
   const out: HeaderMap = {};
-  const connection = headers.connection;
-  const listed = connection
-    ? new Set(
-        connection
-          .toLowerCase()
-          .split(',')
-          .map((s) => s.trim()),
-      )
-    : undefined;
+  const listed = connectionListed(headers.connection);
   const preserveHost = route.upstream?.preserveHost === true;
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */ || NOT_FORWARDED.has(name) || listed?.has(name)) continue;
@@ -530,19 +540,24 @@ export function forwardHeaders(headers: IncomingHttpHeaders, route: CompiledRout
   return out;
 }
 
+/**
+ * RFC 9110 §7.6.1: the field names a Connection header lists, undefined when it lists none but
+ * the hop-by-hop `keep-alive` / `close` options (the usual case: no set to build).
+ */
+function connectionListed(value: string | undefined): Set<string> | undefined {
+  if (value === undefined || value === '') return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return undefined;
+  return new Set(lower.split(',').map((s) => s.trim()));
+}
+
 function responseHeaders(raw: Buffer[]): HeaderMap {
   const out: HeaderMap = {};
   let listed: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
     const value = (raw[i + 1] as Buffer).toString('latin1');
-    if (name === 'connection')
-      listed = new Set(
-        value
-          .toLowerCase()
-          .split(',')
-          .map((s) => s.trim()),
-      );
+    if (name === 'connection') listed = connectionListed(value);
     if (HOP_BY_HOP.has(name)) continue;
     const prev = out[name];
     if (prev === undefined) out[name] = value;
@@ -553,24 +568,47 @@ function responseHeaders(raw: Buffer[]): HeaderMap {
   return out;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge('request body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', reject);
-    req.once('aborted', () => reject(new Error('client aborted')));
-  });
+/**
+ * Reads a whole request body, refusing it past `limit` (BodyTooLarge). A callback, not a promise:
+ * the common one-chunk body is handed on as it arrived, without a copy or a microtask.
+ */
+function collectBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (error: Error | undefined, body: Buffer | undefined) => void,
+): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let settled = false;
+  const settle = (error: Error | undefined, body: Buffer | undefined): void => {
+    if (settled) return;
+    settled = true;
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onError);
+    req.removeListener('close', onClose);
+    done(error, body);
+  };
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > limit) {
+      // The rest is read and dropped so the connection can answer 413.
+      req.resume();
+      settle(new BodyTooLarge('request body too large'), undefined);
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  };
+  const onEnd = (): void => settle(undefined, chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY_BODY));
+  const onError = (error: Error): void => settle(error, undefined);
+  // 'close' before 'end': the client went away mid-body.
+  const onClose = (): void => settle(new Error('client aborted'), undefined);
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  req.on('close', onClose);
 }
 
 /** A chunked body streamed upstream, cut when it passes the route's limit. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { proxyYaml, startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.js';
 import { rawRequest } from '../helpers/raw.js';
@@ -29,6 +31,49 @@ describe('reverse proxy', () => {
     const res = await request(`${gw.url}/upload`, { method: 'POST', body: payload });
     const body = (await res.body.json()) as { bodyLength: number };
     assert.equal(body.bodyLength, payload.length);
+  });
+
+  test('a small declared body arriving in pieces goes upstream whole, with its length', async () => {
+    const payload = Buffer.from(JSON.stringify({ order: 'x'.repeat(900) }));
+    const socket = connect(gw.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const answer = new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (Buffer.concat(chunks).includes('bodyLength')) resolve(Buffer.concat(chunks).toString());
+      });
+    });
+    socket.write(
+      `POST /small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`,
+    );
+    for (let i = 0; i < payload.length; i += 300) {
+      socket.write(payload.subarray(i, i + 300));
+      await sleep(5);
+    }
+    assert.match(await answer, new RegExp(`"bodyLength":${payload.length}`));
+    socket.destroy();
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.url, '/small');
+    assert.deepEqual(seen.body, payload);
+    assert.equal(seen.headers['content-length'], String(payload.length));
+    assert.equal(seen.headers['transfer-encoding'], undefined);
+  });
+
+  test('a client that leaves in the middle of a small body sends nothing upstream', async () => {
+    const before = upstream.seen.length;
+    const socket = connect(gw.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
+    await sleep(50);
+    socket.destroy();
+    await sleep(100);
+    assert.equal(upstream.seen.length, before);
+    // The gateway is unharmed: the next request goes through.
+    const res = await request(`${gw.url}/after`, { method: 'POST', body: 'ok' });
+    assert.equal(res.statusCode, 200);
+    await res.body.dump();
+    assert.equal(upstream.seen.at(-1)!.url, '/after');
   });
 
   test('sets forwarding headers and drops hop-by-hop ones', async () => {
