@@ -2,10 +2,10 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigErrors, formatIssue } from '../../config/errors.js';
-import { type LoadedConfig, loadConfig } from '../../config/load.js';
-import { startGateway } from '../../server/gateway.js';
+import type { LoadedConfig } from '../../config/load.js';
 import type { CliIO, Command } from '../command.js';
 import { configPathFrom, explicitConfigPath } from '../options.js';
+import { capYoungGeneration, semiSpaceCap, type YoungGenerationCap } from '../young-generation.js';
 
 // Loaded only when the demo is switched on.
 const DEMO_MODULE = '../../demo/index.js';
@@ -13,14 +13,23 @@ const DEMO_MODULE = '../../demo/index.js';
 export const startCommand: Command = {
   name: 'start',
   summary: 'start the gateway (runs init first when no configuration exists)',
-  help: `Usage: portcullis start [--config PATH]
+  help: `Usage: portcullis start [--config PATH] [--semi-space MIB]
 
 Starts the listeners, the admin endpoint and, when configured, the demo backend. With no
 --config and no ./portcullis.yaml, runs \`portcullis init\` first. server.workers > 1 (or
 "auto": one per core) runs that many worker processes sharing the ports (node:cluster).
 Reloads the configuration on SIGHUP and when the file changes; SIGTERM/SIGINT drain
-in-flight requests and stop.`,
+in-flight requests and stop.
+
+--semi-space MIB caps V8's young generation (1, 2, 4, 8 or 16 MiB per semi-space; default 4,
+0 leaves V8's own sizing; also PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
+itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence.`,
   async run(argv, io) {
+    // Before the configuration is loaded: start-up garbage must not grow the young generation.
+    const semiSpace = semiSpaceCap(argv, io.env);
+    const youngGeneration = semiSpace === undefined ? undefined : capYoungGeneration(semiSpace);
+    // Imported only now, under the cap: loading the schemas and the data plane is most of start-up's garbage.
+    const { loadConfig } = await import('../../config/load.js');
     const file = configPathFrom(argv, io);
     if (!explicitConfigPath(argv) && !io.env.PORTCULLIS_CONFIG && !existsSync(file)) {
       io.stdout(`No configuration at ${file}: running init first.\n`);
@@ -42,12 +51,20 @@ in-flight requests and stop.`,
     }
     const w = loaded.config.server.workers;
     const workers = w === 'auto' ? availableParallelism() : w;
-    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io, loaded.config.server.limits.shutdownDrainMs);
-    return runWorker(loaded, io);
+    if (workers > 1 && cluster.isPrimary) {
+      youngGeneration?.stop();
+      return runPrimary(workers, io, loaded.config.server.limits.shutdownDrainMs);
+    }
+    return runWorker(loaded, io, youngGeneration);
   },
 };
 
-async function runWorker(loaded: LoadedConfig, io: CliIO): Promise<number> {
+async function runWorker(
+  loaded: LoadedConfig,
+  io: CliIO,
+  youngGeneration: YoungGenerationCap | undefined,
+): Promise<number> {
+  const { startGateway } = await import('../../server/gateway.js');
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway(loaded, { env: io.env, watchConfig: true, handleSignals: true });
@@ -66,6 +83,7 @@ async function runWorker(loaded: LoadedConfig, io: CliIO): Promise<number> {
     demo = await startDemoBackend({ host: config.demo.host, port: config.demo.port });
   }
   if (cluster.isPrimary) printWelcome(loaded, io);
+  youngGeneration?.release();
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       process.off('SIGTERM', stop);
@@ -75,6 +93,7 @@ async function runWorker(loaded: LoadedConfig, io: CliIO): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  youngGeneration?.stop();
   await gateway.close();
   await demo?.close();
   return 0;

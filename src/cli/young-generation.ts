@@ -1,0 +1,81 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+
+/**
+ * The gateway's cap on V8's young generation, in MiB per semi-space (docs/architecture.md,
+ * "Memory"). V8 (Node 20) grows a semi-space up to 16 MiB under sustained allocation, i.e. 32 MiB
+ * of new space that stays resident; a proxy's young objects live for one request, so 4 MiB
+ * semi-spaces hold every in-flight request with room to spare and take ~24 MiB off the peak RSS.
+ */
+export const DEFAULT_SEMI_SPACE_MB = 4;
+
+/** V8 options by which the operator sizes the young generation himself: then we leave it alone. */
+const OPERATOR_FLAGS = /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/;
+
+/**
+ * The semi-space cap in MiB for this process, or undefined to leave V8's own sizing: `--semi-space
+ * N` on the command line, else PORTCULLIS_SEMI_SPACE_MB, else the default; 0 turns it off, and so
+ * does any semi-space flag given to node itself (command line or NODE_OPTIONS).
+ */
+export function semiSpaceCap(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  execArgv: readonly string[] = process.execArgv,
+): number | undefined {
+  if (execArgv.some((a) => OPERATOR_FLAGS.test(a)) || OPERATOR_FLAGS.test(env.NODE_OPTIONS ?? '')) return undefined;
+  let raw = env.PORTCULLIS_SEMI_SPACE_MB || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--semi-space') raw = argv[i + 1];
+    else if (arg.startsWith('--semi-space=')) raw = arg.slice('--semi-space='.length);
+  }
+  if (raw === undefined) return DEFAULT_SEMI_SPACE_MB;
+  const mb = raw.trim() === '' ? Number.NaN : Number(raw);
+  // V8 sizes semi-spaces in powers of two from 1 MiB up to 16 MiB (64-bit, Node 20).
+  if (!Number.isInteger(mb) || mb < 0 || (mb !== 0 && (mb > 16 || (mb & (mb - 1)) !== 0)))
+    throw new Error(`--semi-space / PORTCULLIS_SEMI_SPACE_MB must be 0 (off) or 1, 2, 4, 8 or 16 MiB, not "${raw}"`);
+  return mb === 0 ? undefined : mb;
+}
+
+export interface YoungGenerationCap {
+  /** Start-up is over: let the semi-space grow to the cap under load, and no further. */
+  release(): void;
+  /** V8's own growth again (tests, shutdown). */
+  stop(): void;
+}
+
+/**
+ * Caps the young generation at run time. `--max-semi-space-size` only counts when V8 starts, and
+ * re-executing node to pass it would keep a second process (~40 MiB) around; but V8 reads
+ * `--semi-space-growth-factor` each time it grows a semi-space (it doubles by default). So: no
+ * growth while start-up allocates its one-off garbage, then doubling until the cap, then none.
+ * A GC observer keeps it there, including after V8 shrinks an idle young generation.
+ */
+export function capYoungGeneration(semiSpaceMb: number): YoungGenerationCap {
+  const cap = semiSpaceMb * 1024 * 1024;
+  let factor = 0;
+  const setFactor = (next: number): void => {
+    if (next === factor) return;
+    factor = next;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${next}`);
+  };
+  const adjust = (): void => setFactor(semiSpaceBytes() >= cap ? 1 : 2);
+  const observer = new PerformanceObserver(adjust);
+  setFactor(1);
+  return {
+    release() {
+      observer.observe({ entryTypes: ['gc'] });
+      adjust();
+    },
+    stop() {
+      observer.disconnect();
+      setFactor(2);
+    },
+  };
+}
+
+/** One semi-space's capacity: V8 reports new space as both of them. */
+function semiSpaceBytes(): number {
+  for (const space of v8.getHeapSpaceStatistics()) if (space.space_name === 'new_space') return space.space_size / 2;
+  return 0;
+}
