@@ -80,7 +80,9 @@ export function createWafStage(options: WafStageOptions): Stage {
       const protocol =
         ctx.peer.protocol === 'h2' ? 'HTTP/2.0' : ctx.peer.protocol === 'http/1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
       tx.processUri(ctx.method, ctx.rawTarget, protocol);
-      for (const [name, value] of Object.entries(ctx.headers)) {
+      const headers = ctx.headers;
+      for (const name in headers) {
+        const value = headers[name];
         if (value === undefined) continue;
         const display = displayName(name);
         if (Array.isArray(value)) for (const v of value) tx.addRequestHeader(display, latin1(v));
@@ -120,7 +122,9 @@ export function createWafStage(options: WafStageOptions): Stage {
       if (!tx) return CONTINUE;
       const early = tx.processRequestBody();
       if (early) return verdictOf(ctx, early);
-      for (const [name, value] of Object.entries(head.headers)) {
+      const headers = head.headers;
+      for (const name in headers) {
+        const value = headers[name];
         if (value === undefined) continue;
         const display = displayName(name);
         if (Array.isArray(value)) for (const v of value) tx.addResponseHeader(display, latin1(v));
@@ -195,12 +199,23 @@ function bodyExpected(ctx: RequestContext, tx: Transaction): boolean {
 
 /** Header names arrive lower-cased; CRS logs and tests expect `User-Agent`, not `user-agent`. */
 function displayName(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let display = DISPLAY_NAMES.get(name);
+  if (display === undefined) {
+    display = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    // Names are client-chosen: the cache keeps the first ones seen and stops growing.
+    if (DISPLAY_NAMES.size < MAX_DISPLAY_NAMES) DISPLAY_NAMES.set(name, display);
+  }
+  return display;
 }
+
+const DISPLAY_NAMES = new Map<string, string>();
+const MAX_DISPLAY_NAMES = 512;
+
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 
 /** Node decodes header values as latin1 already; strings from elsewhere are re-encoded to bytes. */
 function latin1(value: string): string {
-  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+  return NOT_LATIN1.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
 }
 
 export interface WafShared {
