@@ -265,8 +265,18 @@ function calibrate(run: (value: string) => unknown, values: readonly string[], m
   }
 }
 
-const ROUNDS = 9;
-const ROUND_MS = 25;
+const ROUNDS = 15;
+const ROUND_MS = 40;
+/**
+ * Warm-up per copy before any timing: until V8 has optimised the code, compiler threads add CPU
+ * time to the process (process.cpuUsage counts every thread) and the rounds measure the JIT.
+ */
+const WARM_MS = 400;
+
+function warm(run: (value: string) => unknown, values: readonly string[]): void {
+  const start = performance.now();
+  while (performance.now() - start < WARM_MS) for (const v of values) consume(run(v));
+}
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -295,9 +305,12 @@ if (only === undefined) {
 
 function measureCase(c: Case): void {
   for (const [setName, values] of SETS) {
-    for (const run of c.run) for (let w = 0; w < 3; w++) for (const v of values) consume(run(v));
-    const iterations = calibrate(c.run[c.run.length - 1] as (value: string) => unknown, values, ROUND_MS);
     const loops = c.run.map(makeLoop);
+    for (const [i, run] of c.run.entries()) {
+      warm(run, values);
+      (loops[i] as Loop)(run, values, 50);
+    }
+    const iterations = calibrate(c.run[c.run.length - 1] as (value: string) => unknown, values, ROUND_MS);
     const samples: number[][] = c.run.map(() => []);
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which copy goes first, so that neither always runs on a warmer cache.
