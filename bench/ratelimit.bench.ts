@@ -1,5 +1,5 @@
 // Decision cost of the rate limiter: memory store vs Redis on loopback.
-// Usage: node --import tsx bench/ratelimit.bench.ts [--redis redis://127.0.0.1:6379] [--rate 10000[,2000,...]]
+// Usage: node --import tsx bench/ratelimit.bench.ts [--redis redis://127.0.0.1:6379] [--rate 10000[,2000,...]] [--redis-pid PID]
 // Prints p50/p99 per decision in microseconds, sequential (latency), 50 in flight (throughput),
 // and open-loop at each --rate in decisions/s (the gateway's rate under the compare benchmark),
 // each decision issued from its own macrotask as requests arrive; CPU µs per decision alongside.
@@ -69,10 +69,18 @@ async function sequential(name: string, limiter: RateLimiter, n: number): Promis
   report(name, samples, performance.now() - start);
 }
 
-async function concurrent(name: string, limiter: RateLimiter, n: number, lanes: number): Promise<void> {
+async function concurrent(
+  name: string,
+  limiter: RateLimiter,
+  n: number,
+  lanes: number,
+  redisPid: number | undefined,
+): Promise<void> {
   const samples: number[] = [];
   let next = 0;
+  const redis0 = cpuMs(redisPid);
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (next < n) {
@@ -83,7 +91,21 @@ async function concurrent(name: string, limiter: RateLimiter, n: number, lanes: 
       }
     }),
   );
-  report(name, samples, performance.now() - start);
+  const cpu = process.cpuUsage(cpu0);
+  report(name, samples, performance.now() - start, cpu, {
+    redisCpuUsPerDecision: +(((cpuMs(redisPid) - redis0) * 1000) / n).toFixed(2),
+  });
+}
+
+/** CPU time of a process in milliseconds (Linux /proc, 10 ms ticks), else NaN. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Milliseconds a process spent runnable but waiting for a CPU (Linux schedstat), else NaN. */
@@ -143,6 +165,7 @@ async function openLoop(
   const late: number[] = [];
   let started = 0;
   const queued0 = [runQueueMs(process.pid), runQueueMs(redisPid)];
+  const redis0 = cpuMs(redisPid);
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   await new Promise<void>((resolve) => {
@@ -168,6 +191,7 @@ async function openLoop(
   const cpu = process.cpuUsage(cpu0);
   const perSecond = (ms: number) => +(ms / (wallMs / 1000)).toFixed(1);
   report(name, samples, wallMs, cpu, {
+    redisCpuUsPerDecision: +(((cpuMs(redisPid) - redis0) * 1000) / total).toFixed(2),
     timerLateP99us: +percentile(Float64Array.from(late).sort(), 0.99).toFixed(0),
     benchRunQueueMsPerS: perSecond(runQueueMs(process.pid) - queued0[0]!),
     redisRunQueueMsPerS: perSecond(runQueueMs(redisPid) - queued0[1]!),
@@ -217,7 +241,7 @@ if (client.status !== 'ready') {
     JSON.stringify({ name: 'host: 1 ms timer lateness, idle', hostTimerLateP99us: await idleTimerLateness(3) }),
   );
   await sequential('redis store decide (1 limit), sequential', redis, 10_000);
-  await concurrent('redis store decide (1 limit), 50 in flight', redis, 50_000, 50);
+  await concurrent('redis store decide (1 limit), 50 in flight', redis, 50_000, 50, redisPid);
   for (const rate of RATES) {
     await openLoop(`redis store decide (1 limit), open loop at ${rate}/s`, redis, rate, 5, redisPid);
   }
