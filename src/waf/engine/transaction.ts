@@ -4,7 +4,7 @@ import { parseQueryString } from '../body/urlencoded.js';
 import { COUNTING, counters } from '../counters.js';
 import type { OperatorTx } from '../operators/types.js';
 import { hasSlot } from '../regex/literal-scan.js';
-import { parseVariables } from '../seclang/variables.js';
+import { keyRegexHits, parseVariables } from '../seclang/variables.js';
 import { VARIABLE_COUNT, VARIABLES, type VariableDefinition, type VariableSource } from '../variables/registry.js';
 import { type CollectionEntry, KeyedCollection } from './collection.js';
 import { Form, MAX_SHARED_TEXT } from './forms.js';
@@ -741,7 +741,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       for (let i = 0; i < n; i++) {
         const e = entries[i]!;
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
-        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
+        if (sel.keyRegex && !keyRegexHits(sel, e.key, e.lower)) continue;
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
         if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
@@ -839,7 +839,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const entries = indexed ? def.lookup!(this, sel.keyLower!) : this.#entries(def);
       for (const e of entries) {
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
-        if (sel.keyRegex && !sel.keyRegex.test(e.key)) continue;
+        if (sel.keyRegex && !keyRegexHits(sel, e.key, e.lower)) continue;
         this.#addHits(union, rule, this.#formOf(e, sel.name));
       }
     }
@@ -1133,7 +1133,7 @@ function keyMatches(sel: VariableSelector, e: CollectionEntry): boolean {
 }
 
 function selectorHits(sel: VariableSelector, key: string, lower: string): boolean {
-  if (sel.keyRegex) return sel.keyRegex.test(key);
+  if (sel.keyRegex) return keyRegexHits(sel, key, lower);
   if (sel.keyLower === undefined) return true;
   return sel.keyLower === lower;
 }

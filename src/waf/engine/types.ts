@@ -19,6 +19,13 @@ export interface VariableSelector {
   readonly keyLower?: string;
   /** Key given as /regex/ (matched case-insensitively, as ModSecurity does). */
   readonly keyRegex?: RegExp;
+  /**
+   * With keyRegex, when its pattern is a plain word (`/^header_name_920450_/`, `/__utm/`): the
+   * word lower-cased, so keys are compared without running the regex (keyRegexHits).
+   */
+  readonly keyLiteral?: string;
+  /** keyLiteral must start the key (the pattern began with `^`). */
+  readonly keyAnchored?: boolean;
   readonly count: boolean;
   readonly exclude: boolean;
 }

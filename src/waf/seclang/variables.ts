@@ -76,11 +76,24 @@ export function parseVariables(text: string, knownVariable: (name: string) => bo
       count,
       exclude,
       ...(key !== undefined ? { key, keyLower: key.toLowerCase() } : {}),
-      ...(keyRegex ? { keyRegex } : {}),
+      ...(keyRegex ? { keyRegex, ...plainWord(keyRegex.source) } : {}),
     });
   }
   if (out.length === 0) throw new Error('no variables');
   return out;
+}
+
+/** `^word` or `word` (letters, digits, `_`, `-`): a case-insensitive prefix or substring test. */
+function plainWord(source: string): { keyLiteral: string; keyAnchored: boolean } | Record<string, never> {
+  const m = /^(\^?)([A-Za-z0-9_-]+)$/.exec(source);
+  return m === null ? {} : { keyLiteral: m[2]!.toLowerCase(), keyAnchored: m[1] === '^' };
+}
+
+/** Whether a key (and its lower-cased form) matches a selector's key regex. */
+export function keyRegexHits(sel: VariableSelector, key: string, lower: string): boolean {
+  const literal = sel.keyLiteral;
+  if (literal !== undefined) return sel.keyAnchored ? lower.startsWith(literal) : lower.includes(literal);
+  return sel.keyRegex!.test(key);
 }
 
 function compileKeyRegex(source: string, name: string): RegExp {
