@@ -11,6 +11,8 @@ export interface WafCounters {
   rules: number;
   /** Of those, rules skipped whole: none of their values holds a required literal. */
   rulesSkipped: number;
+  /** Operator runs saved: the operator had already not matched the same text (Form.misses). */
+  memoHits: number;
   /** Operator evaluations, one per (rule, value) pair, by operator name. */
   tests: Record<string, number>;
   /** Values scanned for the required literals of all rules (once per distinct value). */
@@ -34,6 +36,7 @@ function newCounters(): WafCounters {
   return {
     rules: 0,
     rulesSkipped: 0,
+    memoHits: 0,
     tests: {},
     literalScans: 0,
     transformRuns: 0,

@@ -7,6 +7,8 @@ export class Form {
   readonly text: string;
   /** RuleSet.literals.scan(text), on first use. */
   hits: Uint32Array | undefined = undefined;
+  /** Bit per RuleOperator.memoSlot: that operator was run on this text and did not match. */
+  misses: Uint32Array | undefined = undefined;
   /**
    * The form of this text after each chain prefix, by Rule.transformationIds: filled only on the
    * form of a raw value (a transformed form is reached from its raw value, not from itself).

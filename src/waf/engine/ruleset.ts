@@ -66,6 +66,8 @@ export interface RuleSet {
    * response data; scanning the union once answers "can this rule match anything" for each.
    */
   readonly literalGroups: readonly LiteralGroup[];
+  /** Number of RuleOperator.memoSlot values. */
+  readonly memoSlots: number;
   /** Forms of request-header texts shared by this rule set's transactions (forms.ts). */
   readonly formCache: FormCache;
   /** Load-time notes (rules kept but inert), for the start-up log. */

@@ -775,17 +775,34 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const slot = rule.literalSlot;
     if (!rule.multiMatch) {
       const form = this.#transform(rule, root);
-      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#evaluate(op, form.text)) === op.negated)
-        return false;
+      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#run(op, form)) === op.negated) return false;
       this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;
     }
     for (const form of this.#transformAll(rule, root)) {
-      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#evaluate(op, form.text)) === op.negated)
-        continue;
+      if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#run(op, form)) === op.negated) continue;
       this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;
     }
+    return false;
+  }
+
+  /**
+   * The operator's answer for a form. A value-only operator that did not match a text is not
+   * run on it again: header forms are shared across transactions (forms.ts), and CRS applies
+   * the same pattern to the same values in several rules.
+   */
+  #run(op: RuleOperator, form: Form): boolean {
+    const memo = op.memoSlot;
+    if (memo < 0) return this.#evaluate(op, form.text);
+    const misses = form.misses;
+    if (misses !== undefined && hasSlot(misses, memo)) {
+      if (COUNTING) counters.memoHits++;
+      return false;
+    }
+    if (this.#evaluate(op, form.text)) return true;
+    const set = misses ?? (form.misses = new Uint32Array((this.#rules.memoSlots + 31) >>> 5));
+    set[memo >>> 5]! |= 1 << (memo & 31);
     return false;
   }
 

@@ -82,6 +82,12 @@ export interface RuleOperator {
   readonly argument: string;
   readonly negated: boolean;
   readonly impl: Operator;
+  /**
+   * For an operator whose answer depends on the value alone (a constant argument, no state), a
+   * number per distinct operator and argument in the rule set (RuleSet.memoSlots), else -1: a
+   * value's Form remembers which of them did not match it (Form.misses).
+   */
+  readonly memoSlot: number;
 }
 
 /** One compiled rule (SecRule, SecAction or SecMarker); chain members hang off `chained`. */

@@ -335,6 +335,9 @@ class Parser {
     def.apply(item.value, draft, this.#env);
   }
 
+  /** Operator and argument -> RuleOperator.memoSlot. */
+  readonly #memoSlots = new Map<string, number>();
+
   #operator(text: string, baseDir: string): RuleOperator {
     let negated = false;
     let rest = text;
@@ -357,10 +360,17 @@ class Parser {
       // @geoLookup in REQUEST-910, used only when country blocking is configured. Load the rule
       // as one that never matches and say so once at start-up, instead of refusing all of CRS.
       this.#warnings.push(`${this.#where}: @${name} ${reason}; this rule never matches`);
-      return { name, argument, negated: false, impl: { evaluate: () => false } };
+      return { name, argument, negated: false, impl: { evaluate: () => false }, memoSlot: -1 };
     }
     const impl = factory(argument, { baseDir });
-    return { name, argument, negated, impl };
+    const lower = name.toLowerCase();
+    let memoSlot = -1;
+    if (MEMO_OPERATORS.has(lower) && !argument.includes('%{')) {
+      const key = `${lower}\n${argument}`;
+      memoSlot = this.#memoSlots.get(key) ?? this.#memoSlots.size;
+      this.#memoSlots.set(key, memoSlot);
+    }
+    return { name, argument, negated, impl, memoSlot };
   }
 
   #removeWhere(pred: (r: RuleBuild) => boolean): void {
@@ -459,6 +469,7 @@ class Parser {
       warnings: this.#warnings,
       literals: new LiteralScanner(literalSets),
       formCache: new FormCache(),
+      memoSlots: this.#memoSlots.size,
       literalGroups: groupTargets.map((targets) => {
         const selectors = [...targets.values()];
         return Object.freeze({
@@ -484,6 +495,29 @@ function freeze(
   const slot = slotOf(build);
   return toRule(build, starterId, starterId, false, build.draft.phase ?? 1, next, slot, groupOf(build, slot));
 }
+
+/**
+ * Operators whose answer depends on the value alone once the argument is fixed: no macros, no
+ * transaction state, no files read per call. A "no match" from them is kept on the value's Form.
+ */
+const MEMO_OPERATORS = new Set([
+  'rx',
+  'pm',
+  'pmfromfile',
+  'pmf',
+  'detectsqli',
+  'detectxss',
+  'validatebyterange',
+  'validateurlencoding',
+  'validateutf8encoding',
+  'contains',
+  'containsword',
+  'beginswith',
+  'endswith',
+  'streq',
+  'strmatch',
+  'within',
+]);
 
 /** A target whose values no rule can change during a phase (counts match without any literal). */
 function isStableTarget(sel: VariableSelector): boolean {
