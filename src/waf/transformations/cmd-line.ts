@@ -16,9 +16,9 @@ export const cmdLine: Transformation = (input) => lowercase(separators(input));
  */
 function separators(input: string): string {
   const n = input.length;
-  let first = 0;
-  while (first < n && keeps(input, first)) first++;
-  if (first === n) return input;
+  // The first byte that does not come out as it went in; most values have none.
+  const first = input.search(CHANGES);
+  if (first === -1) return input;
   // From the first byte that changes, the text is rebuilt; the bytes copied unchanged are
   // gathered into runs (`run` to the current byte) instead of being appended one at a time.
   let out = input.slice(0, first);
@@ -62,12 +62,8 @@ for (const c of [0x20, 0x2c, 0x3b, 0x09, 0x0d, 0x0a]) KIND[c] = SPACE;
 KIND[0x2f] = BEFORE_SPACE_DROPPED;
 KIND[0x28] = BEFORE_SPACE_DROPPED;
 
-/** Whether the byte at `i` comes out as it went in: copied, or a lone space not before `/` or `(`. */
-function keeps(input: string, i: number): boolean {
-  const c = input.charCodeAt(i);
-  const kind = c < 128 ? (KIND[c] as number) : COPY;
-  if (kind === COPY || kind === BEFORE_SPACE_DROPPED) return true;
-  if (c !== 0x20) return false;
-  const next = input.charCodeAt(i + 1);
-  return next !== 0x20 && next !== 0x2f && next !== 0x28 && (next >= 128 || KIND[next] !== SPACE);
-}
+/**
+ * Where separators() changes something: a byte it deletes, a separator other than a space, or a
+ * space followed by a separator, `/` or `(` (merged or dropped).
+ */
+const CHANGES = /["'\\^,;\t\r\n]| [ ,;\t\r\n/(]/;

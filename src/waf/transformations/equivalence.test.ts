@@ -106,7 +106,7 @@ describe('transformations', () => {
 
 /** The inputs normalizePath's shortcut must catch: no `.` before a separator or the end, no `//`, no trailing `/`, no `\\`. */
 function isNormalPathShape(input: string): boolean {
-  return !/\.(?:[/\\]|$)|[/\\]{2}|.[/\\]$|\\/.test(input);
+  return !/\.(?:[/\\]|$)|[/\\]{2}|[\s\S][/\\]$|\\/.test(input);
 }
 
 /** Transformations whose output is another representation (a hash, an encoding, a length). */

@@ -7,12 +7,12 @@ import type { Transformation } from './types.js';
  * Example: `SecRule ARGS "@streq select" "id:1,t:lowercase"` matches `SeLeCt`.
  */
 export const lowercase: Transformation = (input) => {
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return NON_ASCII.test(input) ? asciiLower(input, i) : input.toLowerCase();
-  }
-  return input;
+  const first = input.search(UPPER);
+  if (first === -1) return input;
+  return NON_ASCII.test(input) ? asciiLower(input, first) : input.toLowerCase();
 };
+
+const UPPER = /[A-Z]/;
 
 /**
  * On ASCII, String#toLowerCase changes exactly A-Z (native, one pass); above 0x7f it would also

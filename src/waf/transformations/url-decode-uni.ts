@@ -11,18 +11,13 @@ import type { Transformation } from './types.js';
  * Example: `%u0041%uff41%u201c%41+` becomes `Aa"A ` (with a trailing space).
  */
 export const urlDecodeUni: Transformation = (input) => {
+  // Two native scans settle most values (no escape at all) faster than one charCode loop.
+  if (input.indexOf('%') === -1 && input.indexOf('+') === -1) return input;
   const n = input.length;
-  let i = 0;
-  while (i < n) {
-    const c = input.charCodeAt(i);
-    if (c === 0x25 || c === 0x2b) break;
-    i++;
-  }
-  if (i === n) return input;
   // The bytes between decoded escapes are copied as slices; `run` is where the next one starts.
   let out = '';
   let run = 0;
-  for (; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     const c = input.charCodeAt(i);
     if (c === 0x2b) {
       out += `${input.slice(run, i)} `;

@@ -8,6 +8,8 @@ import type { Transformation } from './types.js';
  * Example: `a%20b+c%zz` becomes `a b c%zz`.
  */
 export const urlDecode: Transformation = (input) => {
+  // Two native scans settle most values (no escape at all) faster than one charCode loop.
+  if (input.indexOf('%') === -1 && input.indexOf('+') === -1) return input;
   const n = input.length;
   // The bytes between decoded escapes are copied as slices; `run` is where the next one starts.
   let out = '';
