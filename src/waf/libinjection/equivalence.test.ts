@@ -244,13 +244,66 @@ const wordRun = fc
   .array(
     fc.tuple(
       fc.constantFrom(...WORDS),
-      fc.constantFrom(' ', '  ', '', ',', ', ', ' ,', '-', ' - ', '+', '.', '\t', '(', "'", '"', '/*'),
+      fc.constantFrom(
+        ' ',
+        '  ',
+        '',
+        ',',
+        ', ',
+        ' ,',
+        '-',
+        ' - ',
+        '+',
+        '.',
+        '. ',
+        ';',
+        '; ',
+        ':',
+        '=',
+        '/',
+        '*',
+        '%',
+        '?',
+        '(',
+        ')',
+        '((',
+        '{',
+        '}',
+        '\t',
+        "'",
+        '"',
+        '/*',
+        '*/',
+        '-=',
+        '::',
+        ':=',
+        '==',
+        '=>',
+      ),
     ),
     {
       maxLength: 12,
     },
   )
   .map((parts) => parts.map(([w, sep]) => w + sep).join(''));
+
+/** The plain path's alphabet and its edges, byte by byte, with SQL words mixed in. */
+const plainBytes = fc
+  .array(
+    fc.constantFrom(
+      ...'abcxyzAEN_01259 ,;:.(){}?-+*/%=e'.split(''),
+      'or',
+      'and',
+      'select',
+      'union',
+      'user',
+      'street',
+      '0x',
+      '1e',
+    ),
+    { maxLength: 40 },
+  )
+  .map((parts) => parts.join(''));
 
 /** ASCII printable text, to cover every byte class in every combination. */
 const printable = fc.string({
@@ -288,8 +341,11 @@ describe('detectors answer exactly as before their cost work', () => {
   });
 
   test('generated inputs', () => {
-    fc.assert(fc.property(fc.oneof(fragmentString, fragmentSpaced, spliced, wordRun, printable, byteString), same), {
-      numRuns: 30_000,
-    });
+    fc.assert(
+      fc.property(fc.oneof(fragmentString, fragmentSpaced, spliced, wordRun, plainBytes, printable, byteString), same),
+      {
+        numRuns: 30_000,
+      },
+    );
   });
 });

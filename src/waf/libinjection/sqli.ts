@@ -86,35 +86,40 @@ const PLAIN_RESULTS = new Map<string, SqliResult>();
 const PLAIN_RESULTS_LIMIT = 4096;
 
 /**
- * The answer for the commonest values, without building tokens: values made only of words,
- * numbers, `,`, `-` and `+` separated by spaces (`quantity`, `Jane Doe`, `9.99`, `Widget, blue`,
- * `WID-0042`, `2026-01-15`, `3.14.1`, `de-DE`) in which no word is in the SQL vocabulary;
- * undefined for anything else, which takes the full analysis. It reproduces exactly what
- * SqlTokenizer and fold do on these bytes:
- * - no quote and no comment can occur, so the as-is reading is the only one and no comment is
- *   nested (past the window, where the scan stops, quotes and `union` are looked for instead);
- * - a word (letters, digits, `_`) is a bareword `n`: it is in none of the word tables that
- *   SqlTokenizer#word consults after the same WORD_KEYS pre-check (a word over 40 bytes is never
- *   looked up), and a word followed by `.` and a letter (a qualified name) is left to the full
- *   analysis; a number (`\d+`, `\d+\.\d*`, `\.\d+`; not `0x`, `0b` or an exponent, which are also
- *   left to it) is `1`; `,` is `,`; `-` and `+` are single-byte operators `o` (`--` is left to
- *   the full analysis: it may start a comment);
- * - fold drops an operator that can only be unary (first, or after `o` or `,`), merges
- *   `1 o 1` into `1` (both operators are arithmetic), and stops after 8 tokens; nothing else
- *   in fold applies to these classes;
- * - the resulting fingerprint goes through the same shape test as classify (anyAsIsShape): when
- *   no rule's shape matches, no rule can; when one does, the full analysis decides;
+ * The answer for the commonest values, without building tokens: values made of words, numbers,
+ * the punctuation `, ; : . ( ) { } ?` and the operators `- + * / % =`, separated by spaces, with no
+ * word in the SQL vocabulary (`quantity`, `Jane Doe`, `9.99`, `WID-0042`, `2026-01-15`,
+ * `application/json`, `Mozilla/5.0 (X11; Linux x86_64)`, `q=0.9`); undefined for anything else,
+ * which takes the full analysis. It reproduces exactly what SqlTokenizer and fold do on these
+ * bytes:
+ * - no quote and no comment can occur (`--`, `/*` and `*\/` are left to the full analysis), so the
+ *   as-is reading is the only one and no comment is nested; past the window, where the scan
+ *   stops, the input is searched for a quote or `union` instead;
+ * - a word (letters, digits, `_`, and `.` before a letter: a qualified name) is a bareword `n`:
+ *   it is in none of the word tables that SqlTokenizer#word consults after the same WORD_KEYS
+ *   pre-check (a word over 40 bytes is never looked up); a number (`\d+`, `\d+\.\d*`, `\.\d+`;
+ *   not `0x`, `0b` or an exponent, left to the full analysis) is `1`; punctuation is its own
+ *   class; each operator is a single-byte `o` (a byte that could start a longer operator, `-=`,
+ *   `:=`, `==`..., is left to the full analysis);
+ * - fold drops `-` and `+` where an operand is expected (first, or after `o`, `,`, `;`, `(`),
+ *   merges `1 o 1` into `1` when the operator is arithmetic (all but `=`), collapses `((` and
+ *   `))`, folds `n . n` into `n`, and stops after 8 tokens; nothing else in fold applies here;
+ * - an as-is reading that starts with a symbolic operator is not analysed (sqli.ts, analyse);
+ *   otherwise the fingerprint goes through the same shape test as classify (anyAsIsShape): when
+ *   no rule's shape matches, no rule can, and when one does, the full analysis decides;
  * - the UNION pass needs a `U` token, which only the keyword `union` produces.
  */
 function plainAnswer(input: string): SqliResult | undefined {
   const n = input.length;
-  let fingerprint = '';
+  // The folded tokens, one byte each: the class, except that an operator is `a` (arithmetic)
+  // or `=`, since fold treats them differently. `o` in the fingerprint.
+  let folded = '';
   let complete = true;
   let i = 0;
   for (;;) {
     while (i < n && input.charCodeAt(i) === 0x20) i++;
     if (i >= n) break;
-    if (fingerprint.length >= MAX_FOLDED_TOKENS) {
+    if (folded.length >= MAX_FOLDED_TOKENS) {
       // fold stops here without reading on; the rest only matters to the quoted readings and
       // the UNION pass, which need a quote or the word `union`.
       complete = false;
@@ -123,15 +128,8 @@ function plainAnswer(input: string): SqliResult | undefined {
     }
     const c = input.charCodeAt(i);
     const next = input.charCodeAt(i + 1);
-    let cls: string;
-    if (c === 0x2c) {
-      cls = ',';
-      i++;
-    } else if (c === 0x2d || c === 0x2b) {
-      if (c === 0x2d && next === 0x2d) return undefined;
-      cls = 'o';
-      i++;
-    } else if (isDigitCode(c) || (c === 0x2e && isDigitCode(next))) {
+    let kind: number;
+    if (isDigitCode(c) || (c === 0x2e && isDigitCode(next))) {
       if (c === 0x30 && ((next | 0x20) === 0x78 || (next | 0x20) === 0x62)) return undefined;
       while (i < n && isDigitCode(input.charCodeAt(i))) i++;
       if (input.charCodeAt(i) === 0x2e) {
@@ -142,41 +140,85 @@ function plainAnswer(input: string): SqliResult | undefined {
         const after = input.charCodeAt(i + 1);
         if (isDigitCode(after) || after === 0x2b || after === 0x2d) return undefined;
       }
-      cls = '1';
+      kind = 0x31;
     } else if (isPlainWordStart(c)) {
       const start = i;
-      i++;
-      while (i < n && (isPlainWordStart(input.charCodeAt(i)) || isDigitCode(input.charCodeAt(i)))) i++;
-      const stop = input.charCodeAt(i);
-      // `$` and bytes above 0x7f continue a word; `.` and a non-digit make a qualified name.
-      if (stop === 0x24 || stop >= 0x80) return undefined;
-      if (stop === 0x2e && !isDigitCode(input.charCodeAt(i + 1))) return undefined;
+      for (;;) {
+        i++;
+        while (i < n && isPlainWordByte(input.charCodeAt(i))) i++;
+        const stop = input.charCodeAt(i);
+        // `$` and bytes above 0x7f continue a word (the tokenizer's word bytes).
+        if (stop === 0x24 || stop >= 0x80) return undefined;
+        if (stop !== 0x2e) break;
+        // A qualified name (`schema.table`) when a letter follows the dot.
+        const after = input.charCodeAt(i + 1);
+        if (after === 0x24 || after >= 0x80) return undefined;
+        if (!isPlainWordStart(after)) break;
+      }
       const length = i - start;
       if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) {
         const word = input.slice(start, i).toLowerCase();
         if (SQL_WORDS.has(word) || SQL_FUNCTIONS.has(word) || SQL_WORD_PAIRS.has(word)) return undefined;
       }
-      cls = 'n';
+      kind = 0x6e;
     } else {
-      return undefined;
+      kind = PLAIN_SYMBOL[c] ?? 0;
+      if (kind === 0) return undefined;
+      // The first byte of a longer operator or of a comment.
+      if ((c === 0x2d || c === 0x3a || c === 0x3d) && next < 256 && (PLAIN_OPERATOR_SECOND[next] ?? 0) === 1) {
+        return undefined;
+      }
+      if ((c === 0x2d && next === 0x2d) || (c === 0x2f && next === 0x2a) || (c === 0x2a && next === 0x2f)) {
+        return undefined;
+      }
+      i++;
     }
-    const last = fingerprint.charCodeAt(fingerprint.length - 1);
-    // fold: an operator where an operand is expected is unary and vanishes.
-    if (cls === 'o' && (fingerprint === '' || last === 0x6f || last === 0x2c)) continue;
-    // fold: `1 - 1`, `1 + 1` collapse into the first number.
-    if (cls === '1' && last === 0x6f && fingerprint.charCodeAt(fingerprint.length - 2) === 0x31) {
-      fingerprint = fingerprint.slice(0, -1);
+    const last = folded.charCodeAt(folded.length - 1);
+    // fold: `-` or `+` where an operand is expected is unary and vanishes.
+    if ((c === 0x2d || c === 0x2b) && (folded === '' || EXPECTS_OPERAND_KIND.has(last))) continue;
+    // fold: `1 o 1` with an arithmetic operator keeps the first number.
+    if (kind === 0x31 && last === 0x61 && folded.charCodeAt(folded.length - 2) === 0x31) {
+      folded = folded.slice(0, -1);
       continue;
     }
-    fingerprint += cls;
+    // fold: runs of one parenthesis are one.
+    if ((kind === 0x28 || kind === 0x29) && last === kind) continue;
+    // fold: a qualified name written `a . b` is one name.
+    if (kind === 0x6e && last === 0x2e && folded.charCodeAt(folded.length - 2) === 0x6e) {
+      folded = folded.slice(0, -1);
+      continue;
+    }
+    folded += String.fromCharCode(kind);
   }
-  if (anyAsIsShape(fingerprint, complete)) return undefined;
+  const fingerprint = folded.replace(OPERATOR_KINDS, 'o');
+  // analyse: an as-is reading that opens with a symbolic operator is not SQL there.
+  if (fingerprint.charCodeAt(0) !== 0x6f && anyAsIsShape(fingerprint, complete)) return undefined;
   let result = PLAIN_RESULTS.get(fingerprint);
   if (result === undefined) {
     result = Object.freeze({ matched: false, fingerprint });
     if (PLAIN_RESULTS.size < PLAIN_RESULTS_LIMIT) PLAIN_RESULTS.set(fingerprint, result);
   }
   return result;
+}
+
+/**
+ * The single-byte tokens of the plain path, by byte: punctuation is its own class; `- + * / %`
+ * are arithmetic operators (`a`), `=` a comparison (`=`).
+ */
+const PLAIN_SYMBOL: Record<number, number> = {};
+for (const ch of ',;:.(){}?') PLAIN_SYMBOL[ch.charCodeAt(0)] = ch.charCodeAt(0);
+for (const ch of '-+*/%') PLAIN_SYMBOL[ch.charCodeAt(0)] = 0x61;
+PLAIN_SYMBOL[0x3d] = 0x3d;
+/** Bytes that make a longer operator after `-`, `:` or `=` (SqlTokenizer's OP_SECOND). */
+const PLAIN_OPERATOR_SECOND = new Uint8Array(256);
+for (const ch of '<>=!:|&@') PLAIN_OPERATOR_SECOND[ch.charCodeAt(0)] = 1;
+/** fold's EXPECTS_OPERAND, among the plain path's kinds. */
+const EXPECTS_OPERAND_KIND = new Set([0x61, 0x3d, 0x2c, 0x3b, 0x28]);
+const OPERATOR_KINDS = /[a=]/g;
+
+/** A byte that continues a plain word: ASCII letter, digit or `_`. */
+function isPlainWordByte(c: number): boolean {
+  return isPlainWordStart(c) || isDigitCode(c);
 }
 
 function isDigitCode(c: number): boolean {
