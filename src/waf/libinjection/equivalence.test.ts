@@ -221,6 +221,16 @@ const WORDS = [
   'user',
   'char',
   'Version',
+  'if',
+  // keywords the plain path folds into the fingerprint
+  'with',
+  'having',
+  'true',
+  'exec',
+  'declare',
+  'drop',
+  'db.user',
+  'xp_cmdshell',
   // operators and numbers the plain path folds
   '-',
   '+',

@@ -90,18 +90,21 @@ const PLAIN_RESULTS_LIMIT = 4096;
  * the punctuation `, ; : . ( ) { } ?` and the operators `- + * / % =`, separated by spaces, with no
  * word in the SQL vocabulary (`quantity`, `Jane Doe`, `9.99`, `WID-0042`, `2026-01-15`,
  * `application/json`, `Mozilla/5.0 (X11; Linux x86_64)`, `q=0.9`); undefined for anything else,
- * which takes the full analysis. It reproduces exactly what SqlTokenizer and fold do on these
- * bytes:
+ * which takes the full analysis. Keywords (`with`, `from`, `and`, `select`, `null`...) may
+ * occur too: they only change the fingerprint, which the rule shapes then judge. It reproduces
+ * exactly what SqlTokenizer and fold do on these bytes:
  * - no quote and no comment can occur (`--`, `/*` and `*\/` are left to the full analysis), so the
  *   as-is reading is the only one and no comment is nested; past the window, where the scan
  *   stops, the input is searched for a quote or `union` instead;
- * - a word (letters, digits, `_`, and `.` before a letter: a qualified name) is a bareword `n`:
- *   it is in none of the word tables that SqlTokenizer#word consults after the same WORD_KEYS
- *   pre-check (a word over 40 bytes is never looked up); a number (`\d+`, `\d+\.\d*`, `\.\d+`;
+ * - a word (letters, digits, `_`, and `.` before a letter: a qualified name) is classed as
+ *   SqlTokenizer#word classes it, after the same WORD_KEYS pre-check (a word over 40 bytes is
+ *   never looked up): a bareword `n`, a function name without a call after it `n`, or its
+ *   keyword class `k E B & 1` (words that pair with the next, operator words, `union` and
+ *   `waitfor` are left to the full analysis); a number (`\d+`, `\d+\.\d*`, `\.\d+`;
  *   not `0x`, `0b` or an exponent, left to the full analysis) is `1`; punctuation is its own
  *   class; each operator is a single-byte `o` (a byte that could start a longer operator, `-=`,
  *   `:=`, `==`..., is left to the full analysis);
- * - fold drops `-` and `+` where an operand is expected (first, or after `o`, `,`, `;`, `(`),
+ * - fold drops `-` and `+` where an operand is expected (first, or after `o , ; ( k E B &`),
  *   merges `1 o 1` into `1` when the operator is arithmetic (all but `=`), collapses `((` and
  *   `))`, folds `n . n` into `n`, and stops after 8 tokens; nothing else in fold applies here;
  * - an as-is reading that starts with a symbolic operator is not analysed (sqli.ts, analyse);
@@ -156,11 +159,19 @@ function plainAnswer(input: string): SqliResult | undefined {
         if (!isPlainWordStart(after)) break;
       }
       const length = i - start;
+      kind = 0x6e;
       if (length <= 40 && WORD_KEYS.has(wordKey(length, c, input.charCodeAt(i - 1)))) {
         const word = input.slice(start, i).toLowerCase();
-        if (SQL_WORDS.has(word) || SQL_FUNCTIONS.has(word) || SQL_WORD_PAIRS.has(word)) return undefined;
+        // As SqlTokenizer#word: a function only when a call follows; words that may pair with the
+        // next one, operator words, UNION and WAITFOR are left to the full analysis.
+        if (SQL_WORD_PAIRS.has(word)) return undefined;
+        if (SQL_FUNCTIONS.has(word) && nextNonSpace(input, i) === 0x28) return undefined;
+        const cls = SQL_WORDS.get(word);
+        if (cls !== undefined) {
+          if (cls === 'o' || cls === 'U' || cls === 'T') return undefined;
+          kind = cls.charCodeAt(0);
+        }
       }
-      kind = 0x6e;
     } else {
       kind = PLAIN_SYMBOL[c] ?? 0;
       if (kind === 0) return undefined;
@@ -212,8 +223,14 @@ PLAIN_SYMBOL[0x3d] = 0x3d;
 /** Bytes that make a longer operator after `-`, `:` or `=` (SqlTokenizer's OP_SECOND). */
 const PLAIN_OPERATOR_SECOND = new Uint8Array(256);
 for (const ch of '<>=!:|&@') PLAIN_OPERATOR_SECOND[ch.charCodeAt(0)] = 1;
-/** fold's EXPECTS_OPERAND, among the plain path's kinds. */
-const EXPECTS_OPERAND_KIND = new Set([0x61, 0x3d, 0x2c, 0x3b, 0x28]);
+/** fold's EXPECTS_OPERAND, among the plain path's kinds: operators, `, ; (` and keywords `k E B &`. */
+const EXPECTS_OPERAND_KIND = new Set([0x61, 0x3d, 0x2c, 0x3b, 0x28, 0x6b, 0x45, 0x42, 0x26]);
+
+/** The char code of the first byte at or after `i` that is not a space, NaN at the end. */
+function nextNonSpace(input: string, i: number): number {
+  while (input.charCodeAt(i) === 0x20) i++;
+  return input.charCodeAt(i);
+}
 const OPERATOR_KINDS = /[a=]/g;
 
 /** A byte that continues a plain word: ASCII letter, digit or `_`. */
