@@ -117,6 +117,7 @@ function plainAnswer(input: string): SqliResult | undefined {
   // The folded tokens, one byte each: the class, except that an operator is `a` (arithmetic)
   // or `=`, since fold treats them differently. `o` in the fingerprint.
   let folded = '';
+  let operators = false;
   let complete = true;
   let i = 0;
   for (;;) {
@@ -199,9 +200,10 @@ function plainAnswer(input: string): SqliResult | undefined {
       folded = folded.slice(0, -1);
       continue;
     }
+    if (kind === 0x61 || kind === 0x3d) operators = true;
     folded += String.fromCharCode(kind);
   }
-  const fingerprint = folded.replace(OPERATOR_KINDS, 'o');
+  const fingerprint = operators ? folded.replace(OPERATOR_KINDS, 'o') : folded;
   // analyse: an as-is reading that opens with a symbolic operator is not SQL there.
   if (fingerprint.charCodeAt(0) !== 0x6f && anyAsIsShape(fingerprint, complete)) return undefined;
   let result = PLAIN_RESULTS.get(fingerprint);
