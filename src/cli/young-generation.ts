@@ -37,6 +37,13 @@ export function semiSpaceCap(
   return mb === 0 ? undefined : mb;
 }
 
+/** Whether the operator chose the cap (`--semi-space` or PORTCULLIS_SEMI_SPACE_MB) rather than the default. */
+export function semiSpaceExplicit(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return (
+    Boolean(env.PORTCULLIS_SEMI_SPACE_MB) || argv.some((a) => a === '--semi-space' || a.startsWith('--semi-space='))
+  );
+}
+
 export interface YoungGenerationCap {
   /** Start-up is over: let the semi-space grow to the cap under load, and no further. */
   release(): void;

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import v8 from 'node:v8';
-import { capYoungGeneration, DEFAULT_SEMI_SPACE_MB, semiSpaceCap } from '../../src/cli/young-generation.js';
+import {
+  capYoungGeneration,
+  DEFAULT_SEMI_SPACE_MB,
+  semiSpaceCap,
+  semiSpaceExplicit,
+} from '../../src/cli/young-generation.js';
 
 describe('young generation cap (portcullis start --semi-space)', () => {
   test('defaults to the documented cap', () => {
@@ -13,6 +18,14 @@ describe('young generation cap (portcullis start --semi-space)', () => {
     assert.equal(semiSpaceCap(['--semi-space=16'], {}, []), 16);
     assert.equal(semiSpaceCap([], { PORTCULLIS_SEMI_SPACE_MB: '2' }, []), 2);
     assert.equal(semiSpaceCap(['--semi-space', '0'], {}, []), undefined);
+  });
+
+  test('tells an operator-chosen cap from the default (a waf configuration lifts only the default)', () => {
+    assert.equal(semiSpaceExplicit([], {}), false);
+    assert.equal(semiSpaceExplicit(['--semi-space', '4'], {}), true);
+    assert.equal(semiSpaceExplicit(['--semi-space=8'], {}), true);
+    assert.equal(semiSpaceExplicit([], { PORTCULLIS_SEMI_SPACE_MB: '4' }), true);
+    assert.equal(semiSpaceExplicit(['--config', 'x.yaml'], { PORTCULLIS_SEMI_SPACE_MB: '' }), false);
   });
 
   test("node's own semi-space options take precedence", () => {

@@ -5,7 +5,12 @@ import { ConfigErrors, formatIssue } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { CliIO, Command } from '../command.js';
 import { configPathFrom, explicitConfigPath } from '../options.js';
-import { capYoungGeneration, semiSpaceCap, type YoungGenerationCap } from '../young-generation.js';
+import {
+  capYoungGeneration,
+  semiSpaceCap,
+  semiSpaceExplicit,
+  type YoungGenerationCap,
+} from '../young-generation.js';
 
 // Loaded only when the demo is switched on.
 const DEMO_MODULE = '../../demo/index.js';
@@ -22,7 +27,8 @@ Reloads the configuration on SIGHUP and when the file changes; SIGTERM/SIGINT dr
 in-flight requests and stop.
 
 --semi-space MIB caps V8's young generation (1, 2, 4, 8 or 16 MiB per semi-space; default 4,
-0 leaves V8's own sizing; also PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
+or none when the configuration has a waf section; 0 leaves V8's own sizing; also
+PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
 itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence.`,
   async run(argv, io) {
     // Before the configuration is loaded: start-up garbage must not grow the young generation.
@@ -54,6 +60,15 @@ itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence.`,
     if (workers > 1 && cluster.isPrimary) {
       youngGeneration?.stop();
       return runPrimary(workers, io, loaded.config.server.limits.shutdownDrainMs);
+    }
+    // The default cap suits a proxy, whose young objects live for one request. A WAF
+    // transaction keeps tens of KB alive until its response (docs/architecture.md, "Memory"):
+    // there V8's own sizing costs less CPU, so the default cap is lifted; an explicit one stays.
+    const wafConfigured = (loaded.config as unknown as Record<string, unknown>)['waf'] !== undefined;
+    const explicitCap = semiSpaceExplicit(argv, io.env);
+    if (wafConfigured && !explicitCap && youngGeneration !== undefined) {
+      youngGeneration.stop();
+      return runWorker(loaded, io, undefined);
     }
     return runWorker(loaded, io, youngGeneration);
   },
