@@ -5,12 +5,7 @@ import { ConfigErrors, formatIssue } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { CliIO, Command } from '../command.js';
 import { configPathFrom, explicitConfigPath } from '../options.js';
-import {
-  capYoungGeneration,
-  semiSpaceCap,
-  semiSpaceExplicit,
-  type YoungGenerationCap,
-} from '../young-generation.js';
+import { capYoungGeneration, semiSpaceCap, semiSpaceExplicit, type YoungGenerationCap } from '../young-generation.js';
 
 // Loaded only when the demo is switched on.
 const DEMO_MODULE = '../../demo/index.js';

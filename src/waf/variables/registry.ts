@@ -55,7 +55,8 @@ const namesOf = (...names: string[]): VariableShape => {
   const build = (src: VariableSource): CollectionEntry[] => {
     const out: CollectionEntry[] = [];
     for (const name of names)
-      for (const e of src.collection(name)?.entries() ?? []) out.push({ key: e.key, lower: e.lower, value: e.key, form: undefined });
+      for (const e of src.collection(name)?.entries() ?? [])
+        out.push({ key: e.key, lower: e.lower, value: e.key, form: undefined });
     return out;
   };
   return { kind: 'collection', read: (src) => src.derived(view, names, build) };
