@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import v8 from 'node:v8';
 import {
+  avoidPretenuring,
   capYoungGeneration,
   DEFAULT_SEMI_SPACE_MB,
   semiSpaceCap,
@@ -32,6 +33,12 @@ describe('young generation cap (portcullis start --semi-space)', () => {
     assert.equal(semiSpaceCap([], {}, ['--max-semi-space-size=8']), undefined);
     assert.equal(semiSpaceCap([], { NODE_OPTIONS: '--max_semi_space_size=2' }, []), undefined);
     assert.equal(semiSpaceCap(['--semi-space', '4'], { NODE_OPTIONS: '--semi-space-growth-factor=1' }, []), undefined);
+  });
+
+  test('gives up allocation-site pretenuring unless the operator chose (command line or NODE_OPTIONS)', () => {
+    assert.equal(avoidPretenuring({}, ['--allocation-site-pretenuring']), false);
+    assert.equal(avoidPretenuring({ NODE_OPTIONS: '--no_allocation_site_pretenuring' }, []), false);
+    assert.equal(avoidPretenuring({ NODE_OPTIONS: '--max-old-space-size=512' }, []), true);
   });
 
   test('refuses sizes V8 does not use', () => {

@@ -5,7 +5,13 @@ import { ConfigErrors, formatIssue } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { CliIO, Command } from '../command.js';
 import { configPathFrom, explicitConfigPath } from '../options.js';
-import { capYoungGeneration, semiSpaceCap, semiSpaceExplicit, type YoungGenerationCap } from '../young-generation.js';
+import {
+  avoidPretenuring,
+  capYoungGeneration,
+  semiSpaceCap,
+  semiSpaceExplicit,
+  type YoungGenerationCap,
+} from '../young-generation.js';
 
 // Loaded only when the demo is switched on.
 const DEMO_MODULE = '../../demo/index.js';
@@ -26,6 +32,8 @@ or none when the configuration has a waf section; 0 leaves V8's own sizing; also
 PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
 itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence.`,
   async run(argv, io) {
+    // Before anything compiles: start-up's long-lived objects must not decide where per-request ones go.
+    avoidPretenuring(io.env);
     // Before the configuration is loaded: start-up garbage must not grow the young generation.
     const semiSpace = semiSpaceCap(argv, io.env);
     const youngGeneration = semiSpace === undefined ? undefined : capYoungGeneration(semiSpace);

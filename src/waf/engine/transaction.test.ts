@@ -161,6 +161,34 @@ SecAction "id:2,phase:1,deny"`;
     assert.equal(calls, 2);
   });
 
+  test('after phase 2 the request caches are dropped; response phases rebuild what they read', () => {
+    let calls = 0;
+    const transformations = new Map(TEST_TRANSFORMATIONS);
+    transformations.set('lowercase', (s: string) => {
+      calls++;
+      return s.toLowerCase();
+    });
+    const w = compileWaf({
+      text: `SecRule ARGS "@rx abc" "id:1,phase:2,pass,t:lowercase,setvar:tx.p2=1"
+SecRule ARGS "@rx abc" "id:2,phase:3,pass,t:lowercase,setvar:tx.p3=1"
+SecRule ARGS_NAMES "@rx ^a$" "id:3,phase:4,pass,t:lowercase,setvar:tx.p4=1"`,
+      operators: TEST_OPERATORS,
+      transformations,
+    });
+    const tx = w.newTransaction();
+    tx.processUri('GET', '/?A=ABC', 'HTTP/1.1');
+    tx.processRequestHeaders();
+    tx.processRequestBody();
+    assert.equal(tx.txVar('p2'), '1');
+    assert.equal(calls, 1);
+    tx.processResponseHeaders(200);
+    tx.processResponseBody();
+    assert.equal(tx.txVar('p3'), '1');
+    assert.equal(tx.txVar('p4'), '1');
+    // The phase-3 rule transformed the value again: the phase-2 result was not kept.
+    assert.equal(calls, 3);
+  });
+
   test('request body: urlencoded, JSON and processor errors reach variables', () => {
     const w = waf(`SecRequestBodyAccess On
 SecRule REQUEST_HEADERS:Content-Type "@rx ^application/json" "id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"

@@ -631,7 +631,26 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     }
     if (this.#interruption && phase !== 5) return this.#interruption;
     this.#evaluatePhase(phase);
+    if (phase === 2) this.#shed();
     return this.#interruption;
+  }
+
+  /**
+   * Drops what the request phases cached (the forms of values and transformation results, the
+   * per-phase entry lists, derived views) once phase 2 is done. A transaction lives on until its
+   * response, and each in-flight one pinning a few hundred KB of caches made every young-generation
+   * collection copy them again (measured: a third of the gateway's CPU on a 1 KB JSON POST).
+   * Response phases rebuild what they read.
+   */
+  #shed(): void {
+    this.#forms.clear();
+    this.#views.clear();
+    for (const c of this.#collections.values()) for (const e of c.entries()) e.form = undefined;
+    if (this.#phaseEntriesUsed) {
+      this.#phaseEntries.fill(undefined);
+      this.#phaseEntriesUsed = false;
+    }
+    this.#groupHits = [];
   }
 
   #evaluatePhase(phase: RulePhase): void {
