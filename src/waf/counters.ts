@@ -13,6 +13,9 @@ export interface WafCounters {
   rulesSkipped: number;
   /** Operator runs saved: the operator had already not matched the same text (Form.misses). */
   memoHits: number;
+  /** (rule, value) pairs visited, and of those the ones decided by the literal index (no operator run). */
+  valueTests: number;
+  literalRejects: number;
   /** Operator evaluations, one per (rule, value) pair, by operator name. */
   tests: Record<string, number>;
   /** Values scanned for the required literals of all rules (once per distinct value). */
@@ -37,6 +40,8 @@ function newCounters(): WafCounters {
     rules: 0,
     rulesSkipped: 0,
     memoHits: 0,
+    valueTests: 0,
+    literalRejects: 0,
     tests: {},
     literalScans: 0,
     transformRuns: 0,

@@ -55,6 +55,13 @@ export interface RuleSet {
   readonly settings: Readonly<EngineSettings>;
   /** Chain starters and markers, in file order; markers appear in every phase. */
   readonly phases: ReadonlyMap<RulePhase, readonly Rule[]>;
+  /**
+   * Per phase, per position in `phases`: for a rule with skipAfter, the position of the marker
+   * (or rule id) it skips to — the first one after it — or the list's length when there is none;
+   * -1 elsewhere. CRS gates each file's higher paranoia levels with skipAfter, so at PL1 most
+   * rules of a request are passed over this way: a jump instead of a walk comparing names.
+   */
+  readonly skipTargets: ReadonlyMap<RulePhase, Int32Array>;
   /** Every rule with an id (chain starters), for lookups by id. */
   readonly byId: ReadonlyMap<number, Rule>;
   readonly ruleCount: number;
@@ -72,4 +79,17 @@ export interface RuleSet {
   readonly formCache: FormCache;
   /** Load-time notes (rules kept but inert), for the start-up log. */
   readonly warnings: readonly string[];
+}
+
+/** RuleSet.skipTargets for one phase's list. */
+export function skipTargetsOf(rules: readonly Rule[]): Int32Array {
+  const targets = new Int32Array(rules.length).fill(-1);
+  for (let i = 0; i < rules.length; i++) {
+    const name = rules[i]!.skipAfter;
+    if (name === undefined) continue;
+    let k = i + 1;
+    while (k < rules.length && rules[k]!.marker !== name && (rules[k]!.id === 0 || rules[k]!.idText !== name)) k++;
+    targets[i] = k;
+  }
+  return targets;
 }

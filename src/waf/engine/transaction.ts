@@ -664,14 +664,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     }
     this.#skipAfter = undefined;
     this.#skip = 0;
-    for (const rule of rules) {
+    const skipTargets = this.#rules.skipTargets.get(phase);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       if (this.#interruption && phase !== 5) break;
-      if (this.#skipAfter !== undefined) {
-        if (rule.marker === this.#skipAfter || (rule.id !== 0 && rule.idText === this.#skipAfter)) {
-          this.#skipAfter = undefined;
-        }
-        continue;
-      }
       if (rule.marker !== undefined) continue;
       if (this.#isRemoved(rule)) continue;
       if (this.#skip > 0) {
@@ -681,6 +677,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       if (this.#allow === 'all' || this.#allow === 'phase') break;
       if (this.#allow === 'request' && phase <= 2) break;
       this.#evaluateRule(rule, phase);
+      if (this.#skipAfter !== undefined) {
+        // Past the marker (or the rule with that id): skipAfter skips it too. Only a matched
+        // rule sets #skipAfter, and only to its own skipAfter, whose target is precomputed.
+        i = skipTargets![i]!;
+        this.#skipAfter = undefined;
+      }
     }
     if (this.#allow === 'phase') this.#allow = 'none';
     if (this.#allow === 'request' && phase === 2) this.#allow = 'none';
@@ -735,6 +737,13 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     // every value of every request.
     const removedTargets = this.#removedTargets.length > 0;
     const skipped = this.#skipped.size > 0 ? this.#skipped : undefined;
+    // A value whose transformed form is known and holds none of the operator's required
+    // literals cannot match: it is passed over before any other check (key regexes, exclusions,
+    // the transformation cache). The group scan (#groupHolds) has usually computed that form.
+    const op = rule.operator;
+    const slot = rule.multiMatch || op.negated ? -1 : rule.literalSlot;
+    const chain = rule.transformationIds;
+    const last = chain.length === 0 ? -1 : chain[chain.length - 1]!;
     let matched = false;
     const targets = rule.targets;
     for (let t = 0; t < targets.length; t++) {
@@ -759,6 +768,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       let count = 0;
       for (let i = 0; i < n; i++) {
         const e = entries[i]!;
+        if (slot >= 0 && !sel.count) {
+          const root = e.form;
+          if (root !== undefined && root.text === e.value) {
+            const form = last < 0 ? root : root.next[last];
+            if (form !== undefined && form.hits !== undefined && !hasSlot(form.hits, slot)) {
+              if (COUNTING) counters.literalRejects++;
+              continue;
+            }
+          }
+        }
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !keyRegexHits(sel, e.key, e.lower)) continue;
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
@@ -792,8 +811,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #test(rule: Rule, starter: Rule, variable: string, key: string, root: Form): boolean {
     const op = rule.operator!;
     const slot = rule.literalSlot;
+    if (COUNTING) counters.valueTests++;
     if (!rule.multiMatch) {
       const form = this.#transform(rule, root);
+      if (COUNTING && slot >= 0 && !hasSlot(this.#hits(form), slot)) counters.literalRejects++;
       if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#run(op, form)) === op.negated) return false;
       this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;

@@ -4,7 +4,7 @@ import { ACTIONS } from '../actions/registry.js';
 import type { ActionEnv, RuleDraft } from '../actions/types.js';
 import { FormCache } from '../engine/forms.js';
 import { type IdRange, inRanges, parseIdRanges } from '../engine/ranges.js';
-import { defaultSettings, type EngineSettings, type RuleSet } from '../engine/ruleset.js';
+import { defaultSettings, type EngineSettings, type RuleSet, skipTargetsOf } from '../engine/ruleset.js';
 import type { Rule, RuleOperator, RulePhase, VariableSelector } from '../engine/types.js';
 import { RULE_PHASES } from '../engine/types.js';
 import type { OperatorFactory } from '../operators/types.js';
@@ -464,6 +464,7 @@ class Parser {
     return {
       settings: this.#settings,
       phases,
+      skipTargets: new Map([...phases].map(([phase, rules]) => [phase, skipTargetsOf(rules)])),
       byId,
       ruleCount: count,
       warnings: this.#warnings,
