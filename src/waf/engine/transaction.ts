@@ -762,7 +762,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       }
       // A literal key goes through the collection's index, which already compared keys.
       const indexed = sel.key !== undefined && def.lookup !== undefined && sel.name !== 'XML';
-      const entries = indexed ? def.lookup!(this, sel.keyLower!) : this.#entries(def);
+      // TX:key, the commonest target (CRS's paranoia gates, scores, settings), straight from #tx.
+      const entries = indexed
+        ? def === TX_VARIABLE
+          ? this.#tx.getAllLower(sel.keyLower!)
+          : def.lookup!(this, sel.keyLower!)
+        : this.#entries(def);
       // Fixed length: a setvar run by this very rule must not add values to its own loop.
       const n = entries.length;
       let count = 0;
@@ -1171,6 +1176,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     return this.#currentRule;
   }
 }
+
+const TX_VARIABLE = VARIABLES.get('TX');
 
 /** Values longer than this (bytes) skip the per-transaction transformation cache. */
 const MAX_CACHED_VALUE = 65536;

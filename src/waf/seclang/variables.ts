@@ -71,12 +71,18 @@ export function parseVariables(text: string, knownVariable: (name: string) => bo
       if (text[i] !== '|') throw new Error(`unexpected "${text[i]}" after variable ${name}`);
       i++;
     }
+    // One field order for every selector (undefined when absent): one hidden class for the
+    // rule loop's reads.
+    const word = keyRegex ? plainWord(keyRegex.source) : undefined;
     out.push({
       name,
+      key,
+      keyLower: key?.toLowerCase(),
+      keyRegex,
+      keyLiteral: word?.keyLiteral,
+      keyAnchored: word?.keyAnchored,
       count,
       exclude,
-      ...(key !== undefined ? { key, keyLower: key.toLowerCase() } : {}),
-      ...(keyRegex ? { keyRegex, ...plainWord(keyRegex.source) } : {}),
     });
   }
   if (out.length === 0) throw new Error('no variables');
@@ -84,9 +90,11 @@ export function parseVariables(text: string, knownVariable: (name: string) => bo
 }
 
 /** `^word` or `word` (letters, digits, `_`, `-`): a case-insensitive prefix or substring test. */
-function plainWord(source: string): { keyLiteral: string; keyAnchored: boolean } | Record<string, never> {
+function plainWord(source: string): { keyLiteral: string | undefined; keyAnchored: boolean | undefined } {
   const m = /^(\^?)([A-Za-z0-9_-]+)$/.exec(source);
-  return m === null ? {} : { keyLiteral: m[2]!.toLowerCase(), keyAnchored: m[1] === '^' };
+  return m === null
+    ? { keyLiteral: undefined, keyAnchored: undefined }
+    : { keyLiteral: m[2]!.toLowerCase(), keyAnchored: m[1] === '^' };
 }
 
 /** Whether a key (and its lower-cased form) matches a selector's key regex. */
