@@ -35,8 +35,8 @@ export class LiteralScanner {
   /** Per state: scan number that last reported it (a state's outputs are set once per scan). */
   readonly #seen: Uint32Array;
   #scanNumber = 0;
-  /** Slots left out of the automaton (budget), reported present in every scan. */
-  readonly #always: readonly number[];
+  /** Slots left out of the automaton (budget), reported present in every scan: the initial hits. */
+  readonly #always: Uint32Array;
 
   /**
    * `literalSets[i]` are the lower-cased required literals of slot i (non-empty). Slots whose
@@ -95,6 +95,25 @@ export class LiteralScanner {
     for (const slot of (ends[0] as number[]).splice(0)) unfiltered.push(slot);
     this.#columns = columns;
     const states = trie.length;
+    // Number the states breadth-first: the root and the shallow states, where a scan of everyday
+    // text spends most of its steps, then share a few cache lines of the table (tens of thousands
+    // of states numbered in insertion order put each one on a line of its own).
+    {
+      const order: number[] = [0];
+      for (let head = 0; head < order.length; head++) {
+        for (const next of (trie[order[head] as number] as Map<number, number>).values()) order.push(next);
+      }
+      const renumber = new Int32Array(states);
+      for (let i = 0; i < states; i++) renumber[order[i] as number] = i;
+      const oldTrie = trie.splice(0);
+      const oldEnds = ends.splice(0);
+      for (const old of order) {
+        const kids = new Map<number, number>();
+        for (const [col, next] of oldTrie[old] as Map<number, number>) kids.set(col, renumber[next] as number);
+        trie.push(kids);
+        ends.push(oldEnds[old] as number[]);
+      }
+    }
     const delta = new Uint16Array(states * columns);
     const fail = new Int32Array(states);
     const outLink = new Int32Array(states);
@@ -130,13 +149,14 @@ export class LiteralScanner {
     this.#outSlots = Int32Array.from(outSlots);
     this.#outLink = outLink;
     this.#seen = new Uint32Array(states);
-    this.#always = unfiltered;
+    const always = new Uint32Array((this.slots + 31) >>> 5);
+    for (const slot of unfiltered) always[slot >>> 5]! |= 1 << (slot & 31);
+    this.#always = always;
   }
 
   /** A bit set of `slots` bits: bit i set when some literal of slot i occurs in the input. */
   scan(input: string): Uint32Array {
-    const hits = new Uint32Array((this.slots + 31) >>> 5);
-    for (const slot of this.#always) hits[slot >>> 5]! |= 1 << (slot & 31);
+    const hits = this.#always.slice();
     let scan = ++this.#scanNumber;
     if (scan === 0xffffffff) {
       this.#seen.fill(0);
