@@ -155,6 +155,8 @@ export class LazyDfa {
   // Scratch space for closures, reused to avoid allocation per transition.
   readonly #mark: Uint32Array;
   #generation = 0;
+  /** Id of the state at the input's start (no NFA state yet, previous class Start), or -1. */
+  #startId = -1;
 
   /** Returns null when the pattern needs lookarounds or back-references, or is too large. */
   static build(root: Node): LazyDfa | null {
@@ -208,7 +210,10 @@ export class LazyDfa {
 
   test(input: string): boolean {
     const n = input.length;
-    let s = this.#stateFor([], Prev.Start);
+    // Looked up once per cache generation: the key string #stateFor builds costs more than a
+    // short value's whole walk.
+    let s = this.#startId;
+    if (s < 0) s = this.#startId = this.#stateFor([], Prev.Start);
     const anchored = this.#anchored;
     let table = this.#table;
     for (let i = 0; i < n; i++) {
@@ -260,6 +265,7 @@ export class LazyDfa {
       this.#index = new Map();
       this.#table = new Int32Array(INITIAL_TABLE_STATES * 256).fill(UNKNOWN);
       this.#dead = new Uint8Array(INITIAL_TABLE_STATES);
+      this.#startId = -1;
     }
     return this.#stateFor(unique, prevClassOf(c));
   }
