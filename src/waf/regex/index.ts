@@ -143,20 +143,25 @@ class CompiledRegex implements SeclangRegex {
   /**
    * Whether the pattern matches, in time linear in the input whatever the input. Short values go
    * straight to V8 (its literal scanning beats the prefilter there) unless the pattern is slow
-   * there (DFA_ONLY_NFA_SIZE); other values are prefiltered and run on the DFA.
+   * there (DFA_ONLY_NFA_SIZE), and then straight to the DFA; longer values are prefiltered and
+   * run on the DFA.
    */
   test(input: string): boolean {
     this.#shortPath ??= this.linear && emittedTestIsExact(this.#root) && !this.#slowOnV8();
     if (COUNTING) counters.regexTests++;
-    if (input.length <= SHORT_VALUE && this.#shortPath) {
+    const short = input.length <= SHORT_VALUE;
+    if (short && this.#shortPath) {
       if (COUNTING) counters.regexShortV8++;
       return this.#regex.test(input);
     }
-    if (!this.#passes(input)) {
+    const dfa = this.#automaton();
+    // On a short value the DFA's own pass costs about what the prefilter's would, and the rule
+    // engine has already checked these literals (RuleSet.literals): there the prefilter would
+    // pass every value it is given, so it is a second pass for nothing.
+    if (!(short && dfa !== null) && !this.#passes(input)) {
       if (COUNTING) counters.regexPrefilterRejects++;
       return false;
     }
-    const dfa = this.#automaton();
     if (COUNTING) dfa === null ? counters.regexV8++ : counters.regexDfa++;
     // Without a DFA (lookarounds, back-references), V8's engine is all there is.
     return dfa === null ? this.#regex.test(input) : dfa.test(input);
