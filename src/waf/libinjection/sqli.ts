@@ -114,16 +114,18 @@ const PLAIN_RESULTS_LIMIT = 4096;
  */
 function plainAnswer(input: string): SqliResult | undefined {
   const n = input.length;
-  // The folded tokens, one byte each: the class, except that an operator is `a` (arithmetic)
-  // or `=`, since fold treats them differently. `o` in the fingerprint.
-  let folded = '';
-  let operators = false;
+  // The folded tokens, one code each (KIND_CODE): the class, except that an operator is `a`
+  // (arithmetic) or `=`, since fold treats them differently; both are `o` in the fingerprint.
+  // Kept as numbers, not as a string: the answer is looked up by them (PLAIN_BY_KEY), and the
+  // fingerprint string is only built the first time a shape is seen.
+  const folded = FOLDED;
+  let count = 0;
   let complete = true;
   let i = 0;
   for (;;) {
     while (i < n && input.charCodeAt(i) === 0x20) i++;
     if (i >= n) break;
-    if (folded.length >= MAX_FOLDED_TOKENS) {
+    if (count >= MAX_FOLDED_TOKENS) {
       // fold stops here without reading on; the rest only matters to the quoted readings and
       // the UNION pass, which need a quote or the word `union`.
       complete = false;
@@ -185,34 +187,56 @@ function plainAnswer(input: string): SqliResult | undefined {
       }
       i++;
     }
-    const last = folded.charCodeAt(folded.length - 1);
+    const last = count === 0 ? 0 : (folded[count - 1] as number);
     // fold: `-` or `+` where an operand is expected is unary and vanishes.
-    if ((c === 0x2d || c === 0x2b) && (folded === '' || EXPECTS_OPERAND_KIND.has(last))) continue;
+    if ((c === 0x2d || c === 0x2b) && (count === 0 || EXPECTS_OPERAND_KIND[last] === 1)) continue;
     // fold: `1 o 1` with an arithmetic operator keeps the first number.
-    if (kind === 0x31 && last === 0x61 && folded.charCodeAt(folded.length - 2) === 0x31) {
-      folded = folded.slice(0, -1);
+    if (kind === 0x31 && last === 0x61 && count >= 2 && folded[count - 2] === 0x31) {
+      count--;
       continue;
     }
     // fold: runs of one parenthesis are one.
     if ((kind === 0x28 || kind === 0x29) && last === kind) continue;
     // fold: a qualified name written `a . b` is one name.
-    if (kind === 0x6e && last === 0x2e && folded.charCodeAt(folded.length - 2) === 0x6e) {
-      folded = folded.slice(0, -1);
+    if (kind === 0x6e && last === 0x2e && count >= 2 && folded[count - 2] === 0x6e) {
+      count--;
       continue;
     }
-    if (kind === 0x61 || kind === 0x3d) operators = true;
-    folded += String.fromCharCode(kind);
+    folded[count++] = kind;
   }
-  const fingerprint = operators ? folded.replace(OPERATOR_KINDS, 'o') : folded;
-  // analyse: an as-is reading that opens with a symbolic operator is not SQL there.
-  if (fingerprint.charCodeAt(0) !== 0x6f && anyAsIsShape(fingerprint, complete)) return undefined;
-  let result = PLAIN_RESULTS.get(fingerprint);
+  // Distinct for each (token list, complete): a leading 1 (so that the count of codes shows),
+  // the bit, then at most 8 codes below 32: 42 bits in all, exact in a double.
+  let key = complete ? 3 : 2;
+  for (let k = 0; k < count; k++) key = key * 32 + (KIND_CODE[folded[k] as number] as number);
+  let result = PLAIN_BY_KEY.get(key);
   if (result === undefined) {
-    result = Object.freeze({ matched: false, fingerprint });
-    if (PLAIN_RESULTS.size < PLAIN_RESULTS_LIMIT) PLAIN_RESULTS.set(fingerprint, result);
+    let fingerprint = '';
+    for (let k = 0; k < count; k++) {
+      const kind = folded[k] as number;
+      fingerprint += kind === 0x61 || kind === 0x3d ? 'o' : String.fromCharCode(kind);
+    }
+    // analyse: an as-is reading that opens with a symbolic operator is not SQL there.
+    if (fingerprint.charCodeAt(0) !== 0x6f && anyAsIsShape(fingerprint, complete)) result = null;
+    else {
+      result = PLAIN_RESULTS.get(fingerprint);
+      if (result === undefined) {
+        result = Object.freeze({ matched: false, fingerprint });
+        if (PLAIN_RESULTS.size < PLAIN_RESULTS_LIMIT) PLAIN_RESULTS.set(fingerprint, result);
+      }
+    }
+    if (PLAIN_BY_KEY.size < PLAIN_RESULTS_LIMIT) PLAIN_BY_KEY.set(key, result);
   }
-  return result;
+  return result ?? undefined;
 }
+
+/** The folded kinds of the value plainAnswer is reading (one call at a time, never re-entered). */
+const FOLDED = new Uint8Array(MAX_FOLDED_TOKENS);
+
+/**
+ * plainAnswer's answer by (kinds, complete) key: the no-match result, or null when some rule's
+ * shape matches and the full analysis must decide. Both depend on nothing else.
+ */
+const PLAIN_BY_KEY = new Map<number, SqliResult | null>();
 
 /**
  * The single-byte tokens of the plain path, by byte: punctuation is its own class; `- + * / %`
@@ -222,18 +246,32 @@ const PLAIN_SYMBOL: Record<number, number> = {};
 for (const ch of ',;:.(){}?') PLAIN_SYMBOL[ch.charCodeAt(0)] = ch.charCodeAt(0);
 for (const ch of '-+*/%') PLAIN_SYMBOL[ch.charCodeAt(0)] = 0x61;
 PLAIN_SYMBOL[0x3d] = 0x3d;
+/**
+ * A code below 32 for each kind plainAnswer can produce, for PLAIN_BY_KEY's key: numbers, names,
+ * every keyword class, the single-byte symbols.
+ */
+const KIND_CODE = new Uint8Array(128);
+{
+  let code = 1;
+  for (const kind of ['1', 'n', ...SQL_WORDS.values()]
+    .map((k) => k.charCodeAt(0))
+    .concat(Object.values(PLAIN_SYMBOL))) {
+    if (KIND_CODE[kind] === 0) KIND_CODE[kind] = code++;
+  }
+  if (code > 32) throw new Error('plainAnswer: more token kinds than a 5-bit code holds');
+}
 /** Bytes that make a longer operator after `-`, `:` or `=` (SqlTokenizer's OP_SECOND). */
 const PLAIN_OPERATOR_SECOND = new Uint8Array(256);
 for (const ch of '<>=!:|&@') PLAIN_OPERATOR_SECOND[ch.charCodeAt(0)] = 1;
 /** fold's EXPECTS_OPERAND, among the plain path's kinds: operators, `, ; (` and keywords `k E B &`. */
-const EXPECTS_OPERAND_KIND = new Set([0x61, 0x3d, 0x2c, 0x3b, 0x28, 0x6b, 0x45, 0x42, 0x26]);
+const EXPECTS_OPERAND_KIND = new Uint8Array(128);
+for (const kind of [0x61, 0x3d, 0x2c, 0x3b, 0x28, 0x6b, 0x45, 0x42, 0x26]) EXPECTS_OPERAND_KIND[kind] = 1;
 
 /** The char code of the first byte at or after `i` that is not a space, NaN at the end. */
 function nextNonSpace(input: string, i: number): number {
   while (input.charCodeAt(i) === 0x20) i++;
   return input.charCodeAt(i);
 }
-const OPERATOR_KINDS = /[a=]/g;
 
 /** A byte that continues a plain word: ASCII letter, digit or `_`. */
 function isPlainWordByte(c: number): boolean {
