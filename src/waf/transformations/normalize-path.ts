@@ -26,10 +26,11 @@ function normalize(input: string, win: boolean): string {
 }
 
 /**
- * True when the algorithm below would return the input unchanged: no segment ending in `.` (the
- * only place it looks at dots: `.`, `..`, and ModSecurity's reading of `a..`), no empty segment,
- * no trailing slash to drop, no `\` to turn around. Most values (argument values, e-mail
- * addresses, prices, plain paths) are like this, and the check allocates nothing.
+ * True when the algorithm below would return the input unchanged: no segment `.` or ending in
+ * `..` (the only dots it acts on: `.`, `..`, and ModSecurity's reading of `a..`; a segment such
+ * as `answers.` it copies), no empty segment, no trailing slash to drop, no `\` to turn around.
+ * Most values (argument values, e-mail addresses, prices, sentences, plain paths) are like this,
+ * and the check allocates nothing.
  */
 function isNormal(input: string, win: boolean): boolean {
   const n = input.length;
@@ -39,7 +40,11 @@ function isNormal(input: string, win: boolean): boolean {
     if (win && c === 0x5c) return false;
     if (c === 0x2e) {
       const next = i + 1 < n ? input.charCodeAt(i + 1) : 0x2f;
-      if (next === 0x2f || (win && next === 0x5c)) return false;
+      // Up to here the output is the input, so the byte the algorithm finds before this dot is
+      // the input's: it acts when that is the start, a slash or another dot.
+      if ((next === 0x2f || (win && next === 0x5c)) && (i === 0 || previousSlash || input.charCodeAt(i - 1) === 0x2e)) {
+        return false;
+      }
     }
     const slash = c === 0x2f;
     if (slash && previousSlash) return false;
