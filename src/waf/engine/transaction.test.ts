@@ -189,6 +189,20 @@ SecRule ARGS_NAMES "@rx ^a$" "id:3,phase:4,pass,t:lowercase,setvar:tx.p4=1"`,
     assert.equal(calls, 3);
   });
 
+  test('TIME* is read from the clock when asked for; ENV and FILES exist once written', () => {
+    const { tx } = get(
+      `SecRule TIME_YEAR "@gt 2000" "id:1,phase:1,pass,nolog,setvar:tx.year=%{TIME_YEAR}"
+SecRule &FILES "@eq 0" "id:2,phase:1,pass,nolog,setvar:tx.nofiles=1"
+SecAction "id:3,phase:1,pass,nolog,setenv:greeting=hello"
+SecRule ENV:greeting "@streq hello" "id:4,phase:1,pass,nolog,setvar:tx.env=1"`,
+      '/',
+    );
+    assert.equal(tx.txVar('year'), String(new Date().getFullYear()));
+    assert.equal(tx.txVar('nofiles'), '1');
+    assert.equal(tx.txVar('env'), '1');
+    assert.ok(tx.snapshot().scalars.some(([name]) => name === 'TIME_EPOCH'));
+  });
+
   test('request body: urlencoded, JSON and processor errors reach variables', () => {
     const w = waf(`SecRequestBodyAccess On
 SecRule REQUEST_HEADERS:Content-Type "@rx ^application/json" "id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"

@@ -127,6 +127,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #currentRule: Rule | undefined;
   #matchedData = '';
   #loggingDone = false;
+  #timeSet = false;
   #ruleTextExpanded = false;
   #ruleMsg = '';
   #ruleLogdata = '';
@@ -150,12 +151,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       this.#collections.set(name, new KeyedCollection());
     }
     this.#collections.set('MATCHED_VARS', this.#matchedVars);
-    for (const name of ['ENV', 'FILES', 'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT']) {
-      this.#collections.set(name, new KeyedCollection());
-    }
-    for (const name of ['XML', 'MULTIPART_PART_HEADERS', 'MULTIPART_NAME', 'MULTIPART_FILENAME', 'GEO']) {
-      this.#collections.set(name, new KeyedCollection());
-    }
+    // ENV, FILES*, XML, MULTIPART_*, GEO: created when something is written to them
+    // (#collectionFor); a reader finds none and sees no values.
     this.#scalars.set('UNIQUE_ID', this.id);
     this.#scalars.set('REMOTE_ADDR', options.clientIp ?? '');
     this.#scalars.set('REMOTE_PORT', String(options.clientPort ?? 0));
@@ -167,7 +164,6 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     this.#scalars.set('OUTBOUND_DATA_ERROR', '0');
     this.#scalars.set('REQUEST_BODY_LENGTH', '0');
     this.#scalars.set('FILES_COMBINED_SIZE', '0');
-    this.#setTime();
     for (const [k, v] of Object.entries(options.tx ?? {})) this.#tx.set(k, String(v));
     if (options.removeRuleIds) this.#removedIds.push(...options.removeRuleIds);
     for (const r of options.removeTargets ?? []) {
@@ -445,6 +441,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   /** Every variable the transaction holds, for `waf explain`. */
   snapshot(): { scalars: [string, string][]; collections: [string, [string, string][]][] } {
+    if (!this.#timeSet) this.#setTime();
     this.#syncMatchedVars();
     const matched: [string, string][] =
       this.#lastMatchVariable === undefined
@@ -464,6 +461,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   // ---- VariableSource / OperatorTx / ActionContext ---------------------------------------
 
   scalar(name: string): string | undefined {
+    // TIME*: read from the clock when first asked for (CRS at PL1 never does).
+    if (!this.#timeSet && name.startsWith('TIME')) this.#setTime();
     if (name === 'MATCHED_VAR') return this.#lastMatchVariable === undefined ? undefined : this.#lastMatchValue;
     if (name === 'MATCHED_VAR_NAME') return this.#lastMatchName();
     return this.#scalars.get(name);
@@ -598,7 +597,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   setEnv(name: string, value: string): void {
-    this.#collections.get('ENV')!.set(name, value);
+    this.#collectionFor('ENV').set(name, value);
   }
 
   expireVar(collection: string, key: string, seconds: number): void {
@@ -1154,6 +1153,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #setTime(): void {
+    this.#timeSet = true;
     const now = new Date();
     const s = this.#scalars;
     s.set('TIME_EPOCH', String(Math.floor(now.getTime() / 1000)));
