@@ -30,7 +30,9 @@ in-flight requests and stop.
 --semi-space MIB caps V8's young generation (1, 2, 4, 8 or 16 MiB per semi-space; default 4,
 or none when the configuration has a waf section; 0 leaves V8's own sizing; also
 PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
-itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence.`,
+itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence. V8's allocation-site
+pretenuring is turned off before anything compiles (docs/architecture.md, "Memory");
+--allocation-site-pretenuring given to node (or in NODE_OPTIONS) keeps it on.`,
   async run(argv, io) {
     // Before anything compiles: start-up's long-lived objects must not decide where per-request ones go.
     avoidPretenuring(io.env);
