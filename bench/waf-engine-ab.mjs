@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// node bench/waf-engine-ab.mjs --against <dir> [--workloads get,post,attack] [--rounds 4] [--seconds 3]
+//
+// The WAF engine of two builds side by side: this tree's dist/ (run `npm run build` first) and
+// <dir>/dist, e.g. a worktree of the commit before a change (`git worktree add /tmp/before HEAD~1
+// && cd /tmp/before && ln -s <repo>/node_modules && npx tsc -p tsconfig.json`). Each measurement
+// is its own process (two CRS copies in one process slow each other down), pinned to one CPU,
+// alternating A, B, B, A, ... so a busy neighbour slows both alike; it runs the gateway harness's
+// requests (../shared/bench/workloads.mjs) through CRS at PL1 for `--seconds` after a one-second
+// warm-up and reports CPU µs per request, as `portcullis start` runs: allocation-site pretenuring
+// off. Prints each round and the medians. Run it alone: `flock /tmp/portcullis-bench.lock ...`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = resolve(root, '..', 'shared');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+
+if (args[0] === '--child') {
+  await child(args[1], args[2], Number(args[3]));
+  process.exit(0);
+}
+
+const against = opt('against', undefined);
+if (against === undefined) {
+  console.error('bench/waf-engine-ab.mjs: --against <dir> is required (a tree whose dist/ holds the other build).');
+  process.exit(2);
+}
+const builds = { A: join(resolve(against), 'dist'), B: join(root, 'dist') };
+for (const [name, dist] of Object.entries(builds)) {
+  if (!existsSync(join(dist, 'waf', 'index.js'))) {
+    console.error(`bench/waf-engine-ab.mjs: no build in ${dist} (${name}); run the TypeScript build there first.`);
+    process.exit(2);
+  }
+}
+const workloads = opt('workloads', 'get,post').split(',');
+const rounds = Number(opt('rounds', '4'));
+const seconds = opt('seconds', '3');
+const cpu = opt('cpu', '1');
+
+console.log(`A = ${builds.A}\nB = ${builds.B}`);
+for (const workload of workloads) {
+  const results = { A: [], B: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+    for (const name of order) {
+      const run = spawnSync(
+        'taskset',
+        [
+          '-c',
+          cpu,
+          process.execPath,
+          '--no-allocation-site-pretenuring',
+          fileURLToPath(import.meta.url),
+          '--child',
+          builds[name],
+          workload,
+          seconds,
+        ],
+        { encoding: 'utf8' },
+      );
+      if (run.status !== 0) {
+        console.error(run.stderr);
+        process.exit(1);
+      }
+      results[name].push(Number(run.stdout.trim()));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const show = (xs) => xs.map((x) => x.toFixed(0)).join(' / ');
+  const a = median(results.A);
+  const b = median(results.B);
+  console.log(
+    `${workload}: A ${show(results.A)} µs, B ${show(results.B)} µs; medians ${a.toFixed(0)} -> ${b.toFixed(0)} (B/A ${(b / a).toFixed(3)})`,
+  );
+}
+
+/** One build, one workload: prints CPU µs per request. */
+async function child(dist, workload, secs) {
+  const { prelude } = await import(join(dist, 'stages', 'waf', 'index.js'));
+  const { createWaf } = await import(join(dist, 'waf', 'index.js'));
+  const crs = join(shared, 'crs');
+  const waf = createWaf({
+    text: `${prelude({})}\nInclude "${join(crs, 'crs-setup.conf.example')}"\nInclude "${join(crs, 'rules', '*.conf')}"\n`,
+    textName: 'ab',
+  });
+  const w = (await import(join(shared, 'bench', 'workloads.mjs'))).WORKLOADS[workload];
+  if (w === undefined) throw new Error(`unknown workload ${workload}`);
+  const headers = Object.entries(w.headers);
+  const one = () => {
+    const tx = waf.newTransaction({ clientIp: '127.0.0.1', clientPort: 5000 });
+    tx.processUri(w.method, w.path, 'HTTP/1.1');
+    for (const [k, v] of headers) tx.addRequestHeader(k, v);
+    tx.processRequestHeaders();
+    if (w.body) tx.appendRequestBody(w.body);
+    tx.processRequestBody();
+    tx.addResponseHeader('Content-Type', 'application/json');
+    tx.processResponseHeaders(200);
+    tx.processResponseBody();
+    tx.processLogging();
+  };
+  for (const start = performance.now(); performance.now() - start < 1000; ) one();
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  let n = 0;
+  while (performance.now() - start < secs * 1000) {
+    one();
+    n++;
+  }
+  const used = process.cpuUsage(cpuStart);
+  console.log(String((used.user + used.system) / n));
+}
