@@ -143,50 +143,43 @@ SecAction "id:2,phase:1,deny"`;
     assert.equal(tx.scalar('REQUEST_LINE'), 'GET /a/b%2Fc.php?x=1&y=%41#frag HTTP/1.1');
   });
 
-  test('transformation results are reused across rules within a transaction', () => {
-    let calls = 0;
+  /** A rule set whose t:lowercase counts its runs. */
+  function countingLowercase(text: string) {
+    const counter = { calls: 0 };
     const transformations = new Map(TEST_TRANSFORMATIONS);
     transformations.set('lowercase', (s: string) => {
-      calls++;
+      counter.calls++;
       return s.toLowerCase();
     });
-    const w = compileWaf({
-      text: `SecRule ARGS "@rx x" "id:1,phase:1,pass,t:lowercase"\nSecRule ARGS "@rx y" "id:2,phase:1,pass,t:lowercase"`,
-      operators: TEST_OPERATORS,
-      transformations,
-    });
+    return { waf: compileWaf({ text, operators: TEST_OPERATORS, transformations }), counter };
+  }
+
+  test('transformation results are reused across rules within a transaction', () => {
+    const { waf: w, counter } = countingLowercase(
+      `SecRule ARGS "@rx x" "id:1,phase:1,pass,t:lowercase"\nSecRule ARGS "@rx y" "id:2,phase:1,pass,t:lowercase"`,
+    );
     const tx = w.newTransaction();
     tx.processUri('GET', '/?a=ABC&b=DEF', 'HTTP/1.1');
     tx.processRequestHeaders();
-    assert.equal(calls, 2);
+    assert.equal(counter.calls, 2);
   });
 
   test('after phase 2 the request caches are dropped; response phases rebuild what they read', () => {
-    let calls = 0;
-    const transformations = new Map(TEST_TRANSFORMATIONS);
-    transformations.set('lowercase', (s: string) => {
-      calls++;
-      return s.toLowerCase();
-    });
-    const w = compileWaf({
-      text: `SecRule ARGS "@rx abc" "id:1,phase:2,pass,t:lowercase,setvar:tx.p2=1"
+    const { waf: w, counter } = countingLowercase(`SecRule ARGS "@rx abc" "id:1,phase:2,pass,t:lowercase,setvar:tx.p2=1"
 SecRule ARGS "@rx abc" "id:2,phase:3,pass,t:lowercase,setvar:tx.p3=1"
-SecRule ARGS_NAMES "@rx ^a$" "id:3,phase:4,pass,t:lowercase,setvar:tx.p4=1"`,
-      operators: TEST_OPERATORS,
-      transformations,
-    });
+SecRule ARGS_NAMES "@rx ^a$" "id:3,phase:4,pass,t:lowercase,setvar:tx.p4=1"`);
     const tx = w.newTransaction();
     tx.processUri('GET', '/?A=ABC', 'HTTP/1.1');
     tx.processRequestHeaders();
     tx.processRequestBody();
     assert.equal(tx.txVar('p2'), '1');
-    assert.equal(calls, 1);
+    assert.equal(counter.calls, 1);
     tx.processResponseHeaders(200);
     tx.processResponseBody();
     assert.equal(tx.txVar('p3'), '1');
     assert.equal(tx.txVar('p4'), '1');
     // The phase-3 rule transformed the value again: the phase-2 result was not kept.
-    assert.equal(calls, 3);
+    assert.equal(counter.calls, 3);
   });
 
   test('TIME* is read from the clock when asked for; ENV and FILES exist once written', () => {

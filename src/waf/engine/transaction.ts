@@ -461,11 +461,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   // ---- VariableSource / OperatorTx / ActionContext ---------------------------------------
 
   scalar(name: string): string | undefined {
-    // TIME*: read from the clock when first asked for (CRS at PL1 never does).
-    if (!this.#timeSet && name.startsWith('TIME')) this.#setTime();
     if (name === 'MATCHED_VAR') return this.#lastMatchVariable === undefined ? undefined : this.#lastMatchValue;
     if (name === 'MATCHED_VAR_NAME') return this.#lastMatchName();
-    return this.#scalars.get(name);
+    const value = this.#scalars.get(name);
+    // TIME*: read from the clock when first asked for (CRS at PL1 never does); only a miss,
+    // off the path of the scalars every request reads, looks at the name.
+    if (value === undefined && !this.#timeSet && name.startsWith('TIME')) {
+      this.#setTime();
+      return this.#scalars.get(name);
+    }
+    return value;
   }
 
   collection(name: string): KeyedCollection | undefined {
