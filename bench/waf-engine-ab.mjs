@@ -43,6 +43,16 @@ const workloads = opt('workloads', 'get,post').split(',');
 const rounds = Number(opt('rounds', '4'));
 const seconds = opt('seconds', '3');
 const cpu = opt('cpu', '1');
+const known = Object.keys((await import(join(shared, 'bench', 'workloads.mjs'))).WORKLOADS);
+const refuse = (sentence) => {
+  console.error(`bench/waf-engine-ab.mjs: ${sentence}`);
+  process.exit(2);
+};
+for (const w of workloads)
+  if (!known.includes(w)) refuse(`unknown workload "${w}" (--workloads takes ${known.join(', ')}).`);
+if (!Number.isInteger(rounds) || rounds < 1)
+  refuse(`--rounds must be a whole number of at least 1, not "${opt('rounds')}".`);
+if (!(Number(seconds) > 0)) refuse(`--seconds must be a positive number, not "${seconds}".`);
 
 console.log(`A = ${builds.A}\nB = ${builds.B}`);
 for (const workload of workloads) {
