@@ -823,7 +823,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     if (COUNTING) counters.valueTests++;
     if (!rule.multiMatch) {
       const form = this.#transform(rule, root);
-      if (COUNTING && slot >= 0 && !hasSlot(this.#hits(form), slot)) counters.literalRejects++;
+      if (COUNTING && slot >= 0 && !op.negated && !hasSlot(this.#hits(form), slot)) counters.literalRejects++;
       if ((slot >= 0 && !hasSlot(this.#hits(form), slot) ? false : this.#run(op, form)) === op.negated) return false;
       this.#onValueMatched(rule, starter, variable, key, form.text);
       return true;
