@@ -8,16 +8,25 @@ import type { RevocationRepository } from '../store/types.js';
  * - token: SHA-256 hex of an opaque (introspected) token;
  * - session: SHA-256 hex of a session id;
  * - apiKey: the key's public prefix ("pc_xxxxxxxx");
- * - subject: `<iss> <sub>` (or a bare user id) — every credential of that principal.
+ * - subject: `<iss> <sub>` (or a bare user id) — every credential of that principal, whenever
+ *   issued (`portcullis user disable`);
+ * - cutoff: `<iss> <sub>` (or a bare user id) — the credentials of that principal issued at or
+ *   before `issuedBefore` ("sign out everywhere": a password reset or change, an MFA reset);
+ *   credentials issued after it are accepted.
  */
-export const REVOCATION_KINDS = ['jti', 'token', 'session', 'apiKey', 'subject'] as const;
+export const REVOCATION_KINDS = ['jti', 'token', 'session', 'apiKey', 'subject', 'cutoff'] as const;
 export type RevocationKind = (typeof REVOCATION_KINDS)[number];
 
 export interface Revocation {
   readonly kind: RevocationKind;
   readonly id: string;
-  /** Unix ms after which the entry can be forgotten (the credential would have expired anyway). */
+  /**
+   * Unix ms after which the entry can be forgotten (the credential would have expired anyway).
+   * For a cutoff: the longest lifetime of a credential it refuses, counted from `issuedBefore`.
+   */
   readonly until: number;
+  /** Kind `cutoff` only (required there): Unix ms; a credential issued at or before it is refused. */
+  readonly issuedBefore?: number;
 }
 
 export type RevocationListener = (revocation: Revocation) => void;
@@ -38,6 +47,8 @@ export interface RevocationBus {
  */
 export class RevocationList {
   readonly #entries = new Map<string, number>();
+  /** Cutoffs by principal: refused when issued at or before `before`, until `until`. */
+  readonly #cutoffs = new Map<string, { before: number; until: number }>();
   readonly #listeners = new Set<RevocationListener>();
   readonly #now: () => number;
 
@@ -47,13 +58,26 @@ export class RevocationList {
 
   add(revocation: Revocation): void {
     if (revocation.until <= this.#now()) return;
-    const key = `${revocation.kind}\u0000${revocation.id}`;
-    const previous = this.#entries.get(key) ?? 0;
-    this.#entries.set(key, Math.max(previous, revocation.until));
+    if (revocation.kind === 'cutoff') {
+      if (revocation.issuedBefore === undefined) return;
+      // A later cutoff refuses everything an earlier one did: keep the latest time and the
+      // longest life, whatever order the bus delivers them in.
+      const previous = this.#cutoffs.get(revocation.id);
+      this.#cutoffs.set(revocation.id, {
+        before: Math.max(previous?.before ?? 0, revocation.issuedBefore),
+        until: Math.max(previous?.until ?? 0, revocation.until),
+      });
+    } else {
+      const key = `${revocation.kind}\u0000${revocation.id}`;
+      const previous = this.#entries.get(key) ?? 0;
+      this.#entries.set(key, Math.max(previous, revocation.until));
+    }
     for (const listener of this.#listeners) listener(revocation);
   }
 
+  /** Kind `cutoff`: whether a cutoff is in force for the principal (see cutsOff for the check). */
   has(kind: RevocationKind, id: string): boolean {
+    if (kind === 'cutoff') return this.#cutoff(id) !== undefined;
     const key = `${kind}\u0000${id}`;
     const until = this.#entries.get(key);
     if (until === undefined) return false;
@@ -62,18 +86,38 @@ export class RevocationList {
     return false;
   }
 
+  /**
+   * True when a cutoff in force for the principal refuses a credential issued at `issuedAtMs`
+   * (Unix ms): issued at or before the cutoff. An unknown issue time (undefined) cannot be shown
+   * to be later, so it is refused while a cutoff is in force.
+   */
+  cutsOff(id: string, issuedAtMs: number | undefined): boolean {
+    if (this.#cutoffs.size === 0) return false;
+    const cutoff = this.#cutoff(id);
+    return cutoff !== undefined && (issuedAtMs === undefined || issuedAtMs <= cutoff);
+  }
+
+  #cutoff(id: string): number | undefined {
+    const entry = this.#cutoffs.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.until > this.#now()) return entry.before;
+    this.#cutoffs.delete(id);
+    return undefined;
+  }
+
   /** Listeners clear caches that hold credentials (verified API keys, introspection answers). */
   onRevoke(listener: RevocationListener): void {
     this.#listeners.add(listener);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.size + this.#cutoffs.size;
   }
 
   prune(): void {
     const now = this.#now();
     for (const [key, until] of this.#entries) if (until <= now) this.#entries.delete(key);
+    for (const [id, entry] of this.#cutoffs) if (entry.until <= now) this.#cutoffs.delete(id);
   }
 }
 
@@ -112,8 +156,51 @@ export function isRevocation(value: unknown): value is Revocation {
     r.id.length > 0 &&
     r.id.length <= 512 &&
     typeof r.until === 'number' &&
-    Number.isFinite(r.until)
+    Number.isFinite(r.until) &&
+    // A cutoff without its time would refuse nothing, or (read as a subject) everything.
+    (r.kind === 'cutoff'
+      ? typeof r.issuedBefore === 'number' && Number.isFinite(r.issuedBefore)
+      : r.issuedBefore === undefined)
   );
+}
+
+/** The revocation a store feed row stands for (rows written before cutoffs existed have no issuedBefore). */
+export function fromFeedRow(row: {
+  readonly kind: string;
+  readonly id: string;
+  readonly until: number;
+  readonly issuedBefore: number | null;
+}): Revocation | undefined {
+  const revocation = {
+    kind: row.kind,
+    id: row.id,
+    until: row.until,
+    ...(row.issuedBefore !== null ? { issuedBefore: row.issuedBefore } : {}),
+  };
+  return isRevocation(revocation) ? revocation : undefined;
+}
+
+/**
+ * Redis hash value of an entry: `<until>`, or `<until> <issuedBefore>` for a cutoff. An instance
+ * older than cutoffs reads the latter as NaN and skips it rather than refusing the whole subject.
+ */
+function hashValue(revocation: Revocation): string {
+  return revocation.issuedBefore === undefined
+    ? String(revocation.until)
+    : `${revocation.until} ${revocation.issuedBefore}`;
+}
+
+function fromHashEntry(field: string, value: string): Revocation | undefined {
+  const sep = field.indexOf('\u0000');
+  const space = value.indexOf(' ');
+  const until = Number(space < 0 ? value : value.slice(0, space));
+  const candidate = {
+    kind: field.slice(0, sep),
+    id: field.slice(sep + 1),
+    until,
+    ...(space < 0 ? {} : { issuedBefore: Number(value.slice(space + 1)) }),
+  };
+  return isRevocation(candidate) ? candidate : undefined;
 }
 
 /**
@@ -197,7 +284,7 @@ export class RedisRevocationBus implements RevocationBus {
     const field = `${revocation.kind}\u0000${revocation.id}`;
     await this.#pub
       .multi()
-      .hset(this.#hash, field, String(revocation.until))
+      .hset(this.#hash, field, hashValue(revocation))
       .publish(this.#channel, JSON.stringify(revocation))
       .exec();
   }
@@ -213,9 +300,8 @@ export class RedisRevocationBus implements RevocationBus {
     const out: Revocation[] = [];
     const stale: string[] = [];
     for (const [field, value] of Object.entries(all)) {
-      const sep = field.indexOf('\u0000');
-      const candidate = { kind: field.slice(0, sep), id: field.slice(sep + 1), until: Number(value) };
-      if (!isRevocation(candidate)) continue;
+      const candidate = fromHashEntry(field, value);
+      if (!candidate) continue;
       if (candidate.until <= now) stale.push(field);
       else out.push(candidate);
     }
@@ -305,8 +391,8 @@ export class StoreRevocationBus implements RevocationBus {
       const rows = await this.#feed.after(this.#seq, since, PAGE);
       for (const row of rows) {
         this.#seq = Math.max(this.#seq, row.seq);
-        const revocation = { kind: row.kind, id: row.id, until: row.until };
-        if (!isRevocation(revocation)) continue;
+        const revocation = fromFeedRow(row);
+        if (!revocation) continue;
         for (const listener of this.#listeners) listener(revocation);
       }
       if (rows.length < PAGE) break;
@@ -333,8 +419,8 @@ export class StoreRevocationBus implements RevocationBus {
       const rows = await this.#feed.after(this.#seq, Number.MAX_SAFE_INTEGER, PAGE);
       for (const row of rows) {
         this.#seq = Math.max(this.#seq, row.seq);
-        const revocation = { kind: row.kind, id: row.id, until: row.until };
-        if (isRevocation(revocation)) out.push(revocation);
+        const revocation = fromFeedRow(row);
+        if (revocation) out.push(revocation);
       }
       if (rows.length < PAGE) break;
     }

@@ -186,6 +186,21 @@ CREATE TABLE revocations (
 CREATE INDEX revocations_until ON revocations (until_at);
 `,
   },
+  {
+    version: 3,
+    name: 'cutoff revocations; OIDC models by account',
+    // issued_before: kind "cutoff" refuses a principal's credentials issued at or before it (NULL
+    // for the other kinds and every older row). account_id lets "sign out everywhere" revoke an
+    // account's grants and refresh tokens; rows written before it are filled from the payload.
+    up: (dialect) => `
+ALTER TABLE revocations ADD COLUMN issued_before BIGINT;
+ALTER TABLE oidc_models ADD COLUMN account_id TEXT;
+UPDATE oidc_models SET account_id = ${
+      dialect === 'sqlite' ? "json_extract(payload, '$.accountId')" : "(payload::jsonb ->> 'accountId')"
+    };
+CREATE INDEX oidc_models_account ON oidc_models (account_id);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

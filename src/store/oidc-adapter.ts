@@ -49,6 +49,7 @@ export function createOidcAdapterClass(store: Store, now: () => number = Date.no
         grantId: optionalString(payload.grantId),
         uid: optionalString(payload.uid),
         userCode: optionalString(payload.userCode),
+        accountId: optionalString(payload.accountId),
       });
     }
 

@@ -150,10 +150,11 @@ export function createOidcModelRepository(ctx: RepoContext): OidcModelRepository
   return {
     async upsert(record) {
       await db.run(
-        `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+        `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, account_id, expires_at, consumed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
          ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-         uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL`,
+         uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+         expires_at = excluded.expires_at, consumed_at = NULL`,
         [
           record.model,
           record.id,
@@ -161,6 +162,7 @@ export function createOidcModelRepository(ctx: RepoContext): OidcModelRepository
           record.grantId ?? null,
           record.uid ?? null,
           record.userCode ?? null,
+          record.accountId ?? null,
           record.expiresAt,
         ],
       );
@@ -183,6 +185,14 @@ export function createOidcModelRepository(ctx: RepoContext): OidcModelRepository
     async revokeByGrantId(grantId) {
       return db.run('DELETE FROM oidc_models WHERE grant_id = ?', [grantId]);
     },
+    async revokeByAccount(accountId) {
+      // A model that names only its grant (not the account) goes with the grant.
+      return db.run(
+        `DELETE FROM oidc_models WHERE account_id = ?
+         OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = ?)`,
+        [accountId, accountId],
+      );
+    },
     async deleteExpired() {
       return db.run('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [now()]);
     },
@@ -197,24 +207,26 @@ export function createRevocationRepository(ctx: RepoContext): RevocationReposito
   return {
     async add(revocation) {
       const at = now();
+      const values = [revocation.kind, revocation.id, revocation.until, revocation.issuedBefore ?? null, at];
       if (db.dialect === 'postgres') {
         // One statement: the row and the wake-up for every listening instance, delivered at commit.
         const row = await db.get<{ seq: unknown }>(
-          `WITH added AS (INSERT INTO revocations (kind, rid, until_at, created_at) VALUES (?, ?, ?, ?) RETURNING seq)
+          `WITH added AS (INSERT INTO revocations (kind, rid, until_at, issued_before, created_at)
+           VALUES (?, ?, ?, ?, ?) RETURNING seq)
            SELECT seq, pg_notify('${REVOCATION_CHANNEL}', seq::text) AS notified FROM added`,
-          [revocation.kind, revocation.id, revocation.until, at],
+          values,
         );
         return num(row?.seq);
       }
       const row = await db.get<{ seq: unknown }>(
-        'INSERT INTO revocations (kind, rid, until_at, created_at) VALUES (?, ?, ?, ?) RETURNING seq',
-        [revocation.kind, revocation.id, revocation.until, at],
+        'INSERT INTO revocations (kind, rid, until_at, issued_before, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq',
+        values,
       );
       return num(row?.seq);
     },
     async after(seq, createdSince, limit = 1000) {
       const rows = await db.all(
-        `SELECT seq, kind, rid, until_at FROM revocations
+        `SELECT seq, kind, rid, until_at, issued_before FROM revocations
          WHERE (seq > ? OR created_at >= ?) AND until_at > ? ORDER BY seq LIMIT ?`,
         [seq, createdSince, now(), limit],
       );
@@ -223,6 +235,7 @@ export function createRevocationRepository(ctx: RepoContext): RevocationReposito
         kind: String(row.kind),
         id: String(row.rid),
         until: num(row.until_at),
+        issuedBefore: numOrNull(row.issued_before),
       }));
     },
     async deleteExpired() {

@@ -268,6 +268,8 @@ export interface OidcModelUpsert {
   readonly grantId?: string | null;
   readonly uid?: string | null;
   readonly userCode?: string | null;
+  /** The user the model belongs to (oidc-provider's `accountId`), so an account's grants can be revoked. */
+  readonly accountId?: string | null;
 }
 
 export interface OidcModelRepository {
@@ -282,6 +284,11 @@ export interface OidcModelRepository {
   destroy(model: string, id: string): Promise<void>;
   /** Deletes every row of every model carrying this grant id; returns how many. */
   revokeByGrantId(grantId: string): Promise<number>;
+  /**
+   * Deletes every row of the account (its grants, refresh tokens, codes, provider sessions) and
+   * every row of its grants; returns how many.
+   */
+  revokeByAccount(accountId: string): Promise<number>;
   /** Housekeeping: removes expired rows; returns how many. */
   deleteExpired(): Promise<number>;
 }
@@ -419,11 +426,18 @@ export interface RevocationRecord {
   readonly id: string;
   /** Epoch ms after which the entry no longer matters (the credential would have expired). */
   readonly until: number;
+  /** Kind "cutoff": epoch ms; credentials issued at or before it are refused. Null for the other kinds. */
+  readonly issuedBefore: number | null;
 }
 
 export interface RevocationRepository {
   /** Appends to the feed; on PostgreSQL also notifies listeners. Returns the entry's seq. */
-  add(revocation: { readonly kind: string; readonly id: string; readonly until: number }): Promise<number>;
+  add(revocation: {
+    readonly kind: string;
+    readonly id: string;
+    readonly until: number;
+    readonly issuedBefore?: number;
+  }): Promise<number>;
   /**
    * Entries still in force that come after `seq` or were created at or after `createdSince`
    * (epoch ms), oldest first, at most `limit`. The time window catches an entry whose seq was

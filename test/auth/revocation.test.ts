@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { followBus, MemoryRevocationBus, RedisRevocationBus, RevocationList } from '../../src/auth/revocation.js';
+import {
+  followBus,
+  isRevocation,
+  MemoryRevocationBus,
+  RedisRevocationBus,
+  RevocationList,
+} from '../../src/auth/revocation.js';
 import type { StoreConfig } from '../../src/store/config.js';
 import { MasterKey } from '../../src/store/crypto.js';
 import { openStore } from '../../src/store/store.js';
@@ -101,10 +107,14 @@ describe('revocation across OS processes (Redis pub/sub)', { skip }, () => {
   test('a revocation published by one process is in force in another within 1 s, and loaded by a late one', async (t) => {
     await acrossProcesses(t, ['redis', REDIS_URL, `pc-test-${randomUUID()}:`]);
   });
+
+  test('a cutoff ("sign out everywhere") crosses processes within 1 s: old credentials refused, new ones not', async (t) => {
+    await acrossProcesses(t, ['redis', REDIS_URL, `pc-test-${randomUUID()}:`], { PC_TEST_REVOKE: 'cutoff' });
+  });
 });
 
 describe('revocation across OS processes (the store feed, no Redis)', () => {
-  test('SQLite shared by processes on one host (node:cluster workers, the CLI): within 1 s, and loaded late', async (t) => {
+  test('SQLite shared by processes on one host (node:cluster workers, the CLI): within 1 s, and loaded late (a jti, then a cutoff)', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-revocation-'));
     const config = { driver: 'sqlite', path: join(dir, 'feed.db'), masterKey: { env: 'PC_TEST_MK' } };
     const env = { PC_TEST_MK: MasterKey.generate().encode() };
@@ -113,12 +123,13 @@ describe('revocation across OS processes (the store feed, no Redis)', () => {
     await store.close();
     try {
       await acrossProcesses(t, ['store', JSON.stringify(config), dir], env);
+      await acrossProcesses(t, ['store', JSON.stringify(config), dir], { ...env, PC_TEST_REVOKE: 'cutoff' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('PostgreSQL LISTEN/NOTIFY across hosts sharing the database: within 1 s, and loaded late', async (t) => {
+  test('PostgreSQL LISTEN/NOTIFY across hosts sharing the database: within 1 s, and loaded late (a jti, then a cutoff)', async (t) => {
     const reason = await pgSkipReason();
     if (reason) {
       t.skip(reason);
@@ -132,6 +143,7 @@ describe('revocation across OS processes (the store feed, no Redis)', () => {
     await store.close();
     try {
       await acrossProcesses(t, ['store', JSON.stringify(config), dir], env);
+      await acrossProcesses(t, ['store', JSON.stringify(config), dir], { ...env, PC_TEST_REVOKE: 'cutoff' });
     } finally {
       await dropTestDatabase(database);
       rmSync(dir, { recursive: true, force: true });
@@ -164,6 +176,54 @@ describe('RevocationList and the memory bus', () => {
     assert.equal(list.has('session', 'pc_a'), false);
     now = 2000;
     assert.equal(list.has('apiKey', 'pc_a'), false);
+  });
+
+  test('a cutoff refuses credentials issued at or before it and accepts later ones', () => {
+    let now = 10_000;
+    const list = new RevocationList(() => now);
+    list.add({ kind: 'cutoff', id: 'u1', issuedBefore: 5_000, until: 20_000 });
+    assert.equal(list.cutsOff('u1', 4_000), true, 'issued before');
+    assert.equal(list.cutsOff('u1', 5_000), true, 'issued at the cutoff');
+    assert.equal(list.cutsOff('u1', 5_001), false, 'issued after (the new login)');
+    assert.equal(list.cutsOff('u1', undefined), true, 'unknown issue time: cannot be shown to be later');
+    assert.equal(list.cutsOff('u2', 4_000), false, 'another principal');
+    assert.equal(list.has('subject', 'u1'), false, 'a cutoff is not a subject revocation');
+    assert.equal(list.has('cutoff', 'u1'), true);
+    now = 20_000;
+    assert.equal(list.cutsOff('u1', 4_000), false, 'forgotten once past until');
+    assert.equal(list.size, 0);
+  });
+
+  test('cutoffs for one principal merge to the latest time and the longest life, in any order', () => {
+    let now = 0;
+    const list = new RevocationList(() => now);
+    list.add({ kind: 'cutoff', id: 'u1', issuedBefore: 300, until: 1_000 });
+    list.add({ kind: 'cutoff', id: 'u1', issuedBefore: 100, until: 5_000 });
+    assert.equal(list.cutsOff('u1', 250), true, 'the later cutoff still holds');
+    assert.equal(list.cutsOff('u1', 301), false);
+    now = 2_000;
+    assert.equal(list.cutsOff('u1', 250), true, 'the longer life still holds');
+    list.prune();
+    assert.equal(list.size, 1);
+    now = 5_000;
+    list.prune();
+    assert.equal(list.size, 0);
+  });
+
+  test('a subject revocation (user disable) refuses everything; a cutoff beside it does not lift it', () => {
+    const list = new RevocationList(() => 0);
+    list.add({ kind: 'subject', id: 'u1', until: 1_000 });
+    list.add({ kind: 'cutoff', id: 'u1', issuedBefore: 10, until: 1_000 });
+    assert.equal(list.has('subject', 'u1'), true);
+    assert.equal(list.cutsOff('u1', 500), false);
+  });
+
+  test('isRevocation: a cutoff needs issuedBefore, other kinds must not carry it', () => {
+    assert.equal(isRevocation({ kind: 'cutoff', id: 'u', until: 2, issuedBefore: 1 }), true);
+    assert.equal(isRevocation({ kind: 'cutoff', id: 'u', until: 2 }), false);
+    assert.equal(isRevocation({ kind: 'cutoff', id: 'u', until: 2, issuedBefore: '1' }), false);
+    assert.equal(isRevocation({ kind: 'subject', id: 'u', until: 2, issuedBefore: 1 }), false);
+    assert.equal(isRevocation({ kind: 'subject', id: 'u', until: 2 }), true);
   });
 
   test('the memory bus feeds subscribers and late followers', async () => {

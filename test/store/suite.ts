@@ -215,6 +215,62 @@ export function storeSuite(engine: string, factory: HarnessFactory, skip: string
       assert.equal(await store.oidc.find('Session', 's1'), undefined);
     });
 
+    test('OIDC models: revokeByAccount removes the rows of the account and every row of its grants, no other', async () => {
+      const { store, clock } = h;
+      const until = clock.t + 60_000;
+      const mine = { accountId: 'acct-gone' };
+      await store.oidc.upsert({
+        model: 'Grant',
+        id: 'g-gone',
+        payload: mine,
+        accountId: 'acct-gone',
+        expiresAt: until,
+      });
+      await store.oidc.upsert({
+        model: 'RefreshToken',
+        id: 'rt-gone',
+        payload: mine,
+        grantId: 'g-gone',
+        accountId: 'acct-gone',
+        expiresAt: until,
+      });
+      await store.oidc.upsert({
+        model: 'Session',
+        id: 'op-gone',
+        payload: mine,
+        accountId: 'acct-gone',
+        expiresAt: until,
+      });
+      // Names only the grant: goes with it.
+      await store.oidc.upsert({
+        model: 'AccessToken',
+        id: 'at-gone',
+        payload: {},
+        grantId: 'g-gone',
+        expiresAt: until,
+      });
+      await store.oidc.upsert({
+        model: 'RefreshToken',
+        id: 'rt-kept',
+        payload: { accountId: 'acct-kept' },
+        grantId: 'g-kept',
+        accountId: 'acct-kept',
+        expiresAt: until,
+      });
+      assert.equal(await store.oidc.revokeByAccount('acct-gone'), 4);
+      for (const [model, id] of [
+        ['Grant', 'g-gone'],
+        ['RefreshToken', 'rt-gone'],
+        ['Session', 'op-gone'],
+        ['AccessToken', 'at-gone'],
+      ] as const) {
+        assert.equal(await store.oidc.find(model, id), undefined, `${model} ${id}`);
+      }
+      assert.ok(await store.oidc.find('RefreshToken', 'rt-kept'), 'another account untouched');
+      assert.equal(await store.oidc.revokeByAccount('acct-gone'), 0);
+      await store.oidc.revokeByAccount('acct-kept');
+    });
+
     test('signing keys: private key encrypted at rest, retire, expiry hides', async () => {
       const { store, clock } = h;
       const pem =
@@ -342,6 +398,27 @@ export function storeSuite(engine: string, factory: HarnessFactory, skip: string
       assert.equal(await store.revocations.deleteExpired(), 1);
       clock.advance(4000);
       assert.equal(await store.revocations.deleteExpired(), 1);
+    });
+
+    test('revocations: a cutoff keeps its issuedBefore through the feed; other kinds have none', async () => {
+      const { store, clock } = h;
+      const seq = await store.revocations.add({
+        kind: 'cutoff',
+        id: 'u-cut',
+        until: clock.t + 5000,
+        issuedBefore: clock.t - 1,
+      });
+      const plain = await store.revocations.add({ kind: 'session', id: 'h-cut', until: clock.t + 5000 });
+      const rows = await store.revocations.after(seq - 1, Number.MAX_SAFE_INTEGER);
+      assert.deepEqual(
+        rows.map((r) => [r.seq, r.kind, r.id, r.issuedBefore]),
+        [
+          [seq, 'cutoff', 'u-cut', clock.t - 1],
+          [plain, 'session', 'h-cut', null],
+        ],
+      );
+      clock.advance(5000);
+      assert.equal(await store.revocations.deleteExpired(), 2);
     });
 
     test('purgeExpired removes expired sessions, bans and OIDC models only', async () => {
