@@ -51,7 +51,9 @@ export function apiKeyPrefix(key: string): string | undefined {
 }
 
 export type ApiKeyFailure = 'malformed' | 'unknown' | 'mismatch' | 'revoked' | 'expired' | 'owner_refused';
-export type ApiKeyResult = { ok: true; identity: Identity } | { ok: false; reason: ApiKeyFailure; prefix?: string };
+export type ApiKeyResult =
+  /** issuedAt: the key's creation, Unix ms (what a revocation cutoff compares). */
+  { ok: true; identity: Identity; issuedAt: number } | { ok: false; reason: ApiKeyFailure; prefix?: string };
 
 export interface ApiKeyVerifierOptions {
   readonly repository: ApiKeyRepository;
@@ -71,6 +73,7 @@ export interface ApiKeyVerifierOptions {
 interface CacheEntry {
   readonly hash: Buffer;
   readonly identity: Identity;
+  readonly issuedAt: number;
   readonly until: number;
 }
 
@@ -101,7 +104,7 @@ export class ApiKeyVerifier {
     const cached = this.#cache.get(prefix);
     if (cached && cached.until > now && equal(cached.hash, hash)) {
       this.#touch(cached.identity.apiKeyId!, now);
-      return { ok: true, identity: cached.identity };
+      return { ok: true, identity: cached.identity, issuedAt: cached.issuedAt };
     }
     const record = await this.#o.repository.getByPrefix(prefix);
     if (!record) {
@@ -133,10 +136,10 @@ export class ApiKeyVerifier {
     const until = Math.min(now + ttl, record.expiresAt ?? Number.POSITIVE_INFINITY);
     if (ttl > 0) {
       if (this.#cache.size >= 10_000) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(prefix, { hash, identity, until });
+      this.#cache.set(prefix, { hash, identity, issuedAt: record.createdAt, until });
     }
     this.#touch(record.id, now);
-    return { ok: true, identity };
+    return { ok: true, identity, issuedAt: record.createdAt };
   }
 
   /** lastUsedAt at most once per interval per key, off the request path (never awaited). */

@@ -11,6 +11,11 @@ export interface SessionIdentity {
   readonly plan?: string;
   /** Unix seconds. */
   readonly expiresAt?: number;
+  /**
+   * When the session was created, Unix ms: what a revocation cutoff compares. Without it the
+   * session is refused while a cutoff for its subject is in force.
+   */
+  readonly issuedAt?: number;
   /** Per-session CSRF secret for the double-submit check, when the login set one. */
   readonly csrfToken?: string;
 }

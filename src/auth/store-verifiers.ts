@@ -68,6 +68,7 @@ export function createStoreSessionLookup(
         sessionIdHash: session.idHash,
         roles: await userRoles(store, user),
         expiresAt: Math.floor(session.expiresAt / 1000),
+        issuedAt: session.createdAt,
         ...(typeof csrf === 'string' ? { csrfToken: csrf } : {}),
         ...(user.plan ? { plan: user.plan } : {}),
       };

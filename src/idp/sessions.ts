@@ -106,6 +106,7 @@ export class Sessions {
           sessionIdHash: session.idHash,
           roles: await userRoles(this.#store, user),
           expiresAt: Math.floor(session.expiresAt / 1000),
+          issuedAt: session.createdAt,
           ...(typeof csrf === 'string' ? { csrfToken: csrf } : {}),
           ...(user.plan ? { plan: user.plan } : {}),
         };

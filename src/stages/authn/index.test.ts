@@ -143,6 +143,15 @@ describe('authenticate stage', () => {
     services.shared.set(AUTH_SHARED_KEYS.loginThrottle, limiter);
     const sessions: SessionLookup = {
       async find(id) {
+        if (id === 'sess-dave-old' || id === 'sess-dave-new' || id === 'sess-dave-unknown') {
+          // Created before / after the cutoff the tests publish at 1,800,000,000,000; or with no time.
+          const issuedAt: Record<string, number> = {
+            'sess-dave-old': 1_799_999_999_000,
+            'sess-dave-new': 1_800_000_000_001,
+          };
+          const at = issuedAt[id];
+          return { subject: 'user-dave', sessionIdHash: `h-${id}`, roles: [], ...(at ? { issuedAt: at } : {}) };
+        }
         return id === 'sess-ok'
           ? { subject: 'user-carol', sessionIdHash: 'h-ok', roles: ['viewer'], csrfToken: 'csrf-1' }
           : undefined;
@@ -328,6 +337,70 @@ describe('authenticate stage', () => {
       problem(await run(stage, makeContext({ headers: { 'x-api-key': k.key } }))).code,
       'PC_ERR_INVALID_TOKEN',
     );
+  });
+
+  describe('sign-out cutoff (issued before: refused; issued after: accepted)', () => {
+    const revoker = () => services.shared.get(AUTH_SHARED_KEYS.revocations) as Revoker;
+    const bearer = (t: string) => makeContext({ headers: { authorization: `Bearer ${t}` } });
+
+    test('JWTs: iat at or before the cutoff is 401 invalid_token, even from the cache; a later iat passes', async () => {
+      const stage = create({ accept: ['jwt'] });
+      const cut = nowSec() - 10;
+      const old = token({ sub: 'carl', iat: cut - 5 });
+      const sameSecond = token({ sub: 'carl', iat: cut, jti: 'same-second' });
+      const fresh = token({ sub: 'carl', iat: cut + 1 });
+      assert.equal((await run(stage, bearer(old))).kind, 'continue', 'cached before the cutoff');
+      // Issuer-qualified (J-11): an external issuer's subject is `<iss> <sub>`.
+      await revoker().cutoff(`${ISS} carl`, cut * 1000 + 500, Date.now() + 60_000);
+      for (const t of [old, sameSecond]) {
+        const p = problem(await run(stage, bearer(t)));
+        assert.equal(p.code, 'PC_ERR_INVALID_TOKEN');
+        assert.match(String(p.headers['www-authenticate']), /error="invalid_token"/);
+      }
+      assert.equal((await run(stage, bearer(fresh))).kind, 'continue', 'the new login');
+      assert.equal(problem(await run(stage, bearer(token({ sub: 'carl' })))).code, 'PC_ERR_INVALID_TOKEN', 'no iat');
+      assert.equal((await run(stage, bearer(token({ sub: 'carla', iat: cut - 5 })))).kind, 'continue');
+      // A bare name is a built-in user id: it does not reach an external issuer's subject.
+      await revoker().cutoff('carla', cut * 1000 + 500, Date.now() + 60_000);
+      assert.equal((await run(stage, bearer(token({ sub: 'carla', iat: cut - 5 })))).kind, 'continue');
+    });
+
+    test('API keys: a key created before the cutoff is refused, one created after it works', async () => {
+      const stage = create({ accept: ['apiKey'] });
+      const before = generateApiKey();
+      await keys.create({ prefix: before.prefix, hash: await hmacHasher(PEPPER)(before.key), owner: 'user-erin' });
+      assert.equal((await run(stage, makeContext({ headers: { 'x-api-key': before.key } }))).kind, 'continue');
+      const cut = Date.now();
+      await revoker().cutoff('user-erin', cut, cut + 60_000);
+      while (Date.now() <= cut) await new Promise((r) => setTimeout(r, 1));
+      const after = generateApiKey();
+      await keys.create({ prefix: after.prefix, hash: await hmacHasher(PEPPER)(after.key), owner: 'user-erin' });
+      assert.equal(
+        problem(await run(stage, makeContext({ headers: { 'x-api-key': before.key } }))).code,
+        'PC_ERR_INVALID_TOKEN',
+        'the verification cache does not save it',
+      );
+      assert.equal((await run(stage, makeContext({ headers: { 'x-api-key': after.key } }))).kind, 'continue');
+    });
+
+    test('sessions: created before the cutoff (or at an unknown time) refused, created after accepted', async () => {
+      const stage = create({ accept: ['session'] });
+      const cookie = (id: string) => makeContext({ headers: { cookie: `__Host-portcullis=${id}` } });
+      assert.equal((await run(stage, cookie('sess-dave-old'))).kind, 'continue');
+      await revoker().cutoff('user-dave', 1_800_000_000_000, Date.now() + 60_000);
+      assert.equal(problem(await run(stage, cookie('sess-dave-old'))).code, 'PC_ERR_INVALID_TOKEN');
+      assert.equal(problem(await run(stage, cookie('sess-dave-unknown'))).code, 'PC_ERR_INVALID_TOKEN');
+      assert.equal((await run(stage, cookie('sess-dave-new'))).kind, 'continue');
+    });
+
+    test('Basic proves the password each time: a cutoff does not refuse it', async () => {
+      const stage = create({ accept: ['basic'] });
+      await revoker().cutoff('user-bob', Date.now(), Date.now() + 60_000);
+      const ctx = makeContext({
+        headers: { authorization: `Basic ${Buffer.from('bob:correct horse battery').toString('base64')}` },
+      });
+      assert.equal((await run(stage, ctx)).kind, 'continue');
+    });
   });
 
   test('a CORS preflight passes to the cors stage on a route with cors, and is 401 elsewhere', async () => {

@@ -15,7 +15,7 @@ import {
   type RouteAuthRule,
   RouteAuthSchema,
 } from './schema.js';
-import { type AuthnShared, setupAuthentication } from './setup.js';
+import { type AuthnShared, issuedAtMs, setupAuthentication } from './setup.js';
 
 export type { AuthnShared, Revoker } from './setup.js';
 export { AUTH_SHARED_KEYS } from './shared-keys.js';
@@ -34,6 +34,13 @@ interface CompiledRule {
 }
 
 const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * The issue time of a credential a cutoff does not apply to: Basic proves the current password on
+ * every request (its cache is dropped on a cutoff), and a client certificate's notBefore is no
+ * issue time (CAs backdate it); revoke those by subject, or at the CA.
+ */
+const NOT_CUT_OFF = Number.POSITIVE_INFINITY;
 
 /**
  * The `authenticate` stage: strips client-sent identity headers on every route, then (on routes
@@ -68,12 +75,25 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     perMethod.set(method, compileRule(rule, [...base, 'perMethod', method], shared));
   }
 
-  const finish = (ctx: RequestContext, identity: Identity): Verdict => {
-    // One place for "revoke everything of this principal": JWT subjects are named with their
-    // issuer (`<iss> <sub>`, J-11), every other subject bare.
+  /** `issuedAt`: Unix ms the credential was issued, undefined when unknown (see RevocationList.cutsOff). */
+  const finish = (ctx: RequestContext, identity: Identity, issuedAt: number | undefined): Verdict => {
+    // One place for "revoke everything of this principal" and for its cutoff ("sign out
+    // everywhere"): JWT subjects are named with their issuer (`<iss> <sub>`, J-11), every other
+    // subject bare.
     const principal = identity.issuer !== undefined ? `${identity.issuer} ${identity.subject}` : identity.subject;
     if (shared.revocations.has('subject', principal)) {
       return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', fallback.challenges, `${identity.method}: subject revoked`);
+    }
+    if (shared.revocations.cutsOff(principal, issuedAt)) {
+      return invalid(
+        ctx,
+        shared,
+        'PC_ERR_INVALID_TOKEN',
+        identity.method === 'jwt' || identity.method === 'introspection'
+          ? bearerChallenge(shared.realm, 'invalid_token')
+          : fallback.challenges,
+        `${identity.method}: issued before a sign-out cutoff`,
+      );
     }
     ctx.identity = identity;
     ctx.logFields.authMethod = identity.method;
@@ -114,7 +134,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
       const cached = tokenCache.get(bearer);
       if (cached) {
         if (cached.untilMs > Date.now() && !revokedIdentity(cached.identity, shared))
-          return finish(ctx, cached.identity);
+          return finish(ctx, cached.identity, issuedAtMs(cached.identity.claims.iat));
         tokenCache.delete(bearer);
       }
       return verifyBearer(bearer, rule, shared).then((outcome) => {
@@ -123,7 +143,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
             if (tokenCache.size >= MAX_CACHED_TOKENS) tokenCache.delete(tokenCache.keys().next().value!);
             tokenCache.set(bearer, { identity: outcome.identity, untilMs: outcome.identity.expiresAt * 1000 });
           }
-          return finish(ctx, outcome.identity);
+          return finish(ctx, outcome.identity, issuedAtMs(outcome.identity.claims.iat));
         }
         if (outcome.unavailable) return unavailable(outcome.reason);
         return invalid(
@@ -137,7 +157,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     }
     if (basic !== undefined) {
       return shared.basic.authenticate(basic, ctx.clientIp).then((result) => {
-        if (result.ok) return finish(ctx, result.identity);
+        if (result.ok) return finish(ctx, result.identity, NOT_CUT_OFF);
         if (result.reason === 'throttled') {
           return respondProblem('rate_limited', 'PC_ERR_RATE_LIMITED', {
             headers: { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
@@ -152,7 +172,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
       if (!verifier) return unavailable('api keys: no repository configured');
       return verifier.verify(apiKey).then(
         (result) => {
-          if (result.ok) return finish(ctx, result.identity);
+          if (result.ok) return finish(ctx, result.identity, result.issuedAt);
           if (result.prefix) ctx.logFields.apiKeyPrefix = result.prefix;
           return invalid(
             ctx,
@@ -176,22 +196,27 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
           if (rule.csrf && !csrfAllowed(ctx.method, ctx.headers, shared.session, session.csrfToken)) {
             return respondProblem('forbidden', 'PC_ERR_CSRF', { reason: 'cookie request without same-origin proof' });
           }
-          return finish(ctx, {
-            subject: session.subject,
-            method: 'session',
-            roles: session.roles,
-            scopes: session.scopes ?? [],
-            claims: { sub: session.subject },
-            ...(session.plan !== undefined ? { plan: session.plan } : {}),
-            ...(session.expiresAt !== undefined ? { expiresAt: session.expiresAt } : {}),
-          });
+          return finish(
+            ctx,
+            {
+              subject: session.subject,
+              method: 'session',
+              roles: session.roles,
+              scopes: session.scopes ?? [],
+              claims: { sub: session.subject },
+              ...(session.plan !== undefined ? { plan: session.plan } : {}),
+              ...(session.expiresAt !== undefined ? { expiresAt: session.expiresAt } : {}),
+            },
+            session.issuedAt,
+          );
         },
         (error: unknown) => unavailable(`session lookup failed: ${(error as Error).message}`),
       );
     }
     if (rule.accept.has('mtls') && shared.mtls && ctx.peer.certificate) {
       const result = identityFromCertificate(ctx.peer.certificate, shared.mtls);
-      if (result.ok && !shared.revocations.has('subject', result.identity.subject)) return finish(ctx, result.identity);
+      if (result.ok && !shared.revocations.has('subject', result.identity.subject))
+        return finish(ctx, result.identity, NOT_CUT_OFF);
       return invalid(
         ctx,
         shared,
@@ -303,7 +328,7 @@ async function verifyBearer(token: string, rule: CompiledRule, shared: AuthnShar
 }
 
 function revokedIdentity(identity: Identity, shared: AuthnShared): boolean {
-  return shared.isTokenRevoked(identity.issuer ?? '', identity.claims.jti, identity.subject);
+  return shared.isTokenRevoked(identity.issuer ?? '', identity.claims.jti, identity.subject, identity.claims.iat);
 }
 
 function invalid(

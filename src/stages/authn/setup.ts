@@ -28,7 +28,12 @@ import { AUTH_SHARED_KEYS as K } from './shared-keys.js';
 
 /** Publishes revocations to every instance (services.shared 'auth.revocations'). */
 export interface Revoker {
-  revoke(kind: RevocationKind, id: string, until: number): Promise<void>;
+  revoke(kind: Exclude<RevocationKind, 'cutoff'>, id: string, until: number): Promise<void>;
+  /**
+   * "Sign out everywhere": the principal's credentials issued at or before `issuedBefore` (Unix
+   * ms) are refused until `until`; credentials issued later are accepted.
+   */
+  cutoff(id: string, issuedBefore: number, until: number): Promise<void>;
   isRevoked(kind: RevocationKind, id: string): boolean;
 }
 
@@ -64,9 +69,10 @@ export interface AuthnShared {
   readonly revocations: RevocationList;
   /**
    * A token of issuer `iss` is revoked by its jti, by its issuer-qualified subject, or — for the
-   * built-in identity provider, whose subjects are the store's user ids — by the bare subject.
+   * built-in identity provider, whose subjects are the store's user ids — by the bare subject;
+   * or it was issued (`iat`) at or before a cutoff for one of those names.
    */
-  readonly isTokenRevoked: (iss: string, jti: unknown, sub: unknown) => boolean;
+  readonly isTokenRevoked: (iss: string, jti: unknown, sub: unknown, iat: unknown) => boolean;
   readonly bans: () => BanManager | undefined;
   readonly close: () => Promise<void>;
 }
@@ -129,11 +135,21 @@ export async function setupAuthentication(
   // The identity provider's subjects are the store's user ids, the names sessions, Basic and
   // `portcullis user disable` revoke: a bare-subject revocation refuses its JWTs too.
   const isBuiltin = (iss: string) => (shared.get(K.builtinIssuer) as TrustedIssuer | undefined)?.config.issuer === iss;
-  const isTokenRevoked = (iss: string, jti: unknown, sub: unknown): boolean =>
-    (typeof jti === 'string' && revocations.has('jti', `${iss} ${jti}`)) ||
-    revocations.has('subject', `${iss} ${sub}`) ||
-    (typeof sub === 'string' && revocations.has('subject', sub) && isBuiltin(iss));
-  const jwt = new JwtVerifier(issuers, { isRevoked: (iss, claims) => isTokenRevoked(iss, claims.jti, claims.sub) });
+  // A cutoff compares `iat` (RFC 7519 §4.1.6); a token without one cannot be shown to be newer and
+  // is refused while a cutoff for its subject is in force (the identity provider always sets it).
+  const isTokenRevoked = (iss: string, jti: unknown, sub: unknown, iat: unknown): boolean => {
+    if (typeof jti === 'string' && revocations.has('jti', `${iss} ${jti}`)) return true;
+    const issuedAt = issuedAtMs(iat);
+    if (revocations.has('subject', `${iss} ${sub}`) || revocations.cutsOff(`${iss} ${sub}`, issuedAt)) return true;
+    return (
+      typeof sub === 'string' &&
+      (revocations.has('subject', sub) || revocations.cutsOff(sub, issuedAt)) &&
+      isBuiltin(iss)
+    );
+  };
+  const jwt = new JwtVerifier(issuers, {
+    isRevoked: (iss, claims) => isTokenRevoked(iss, claims.jti, claims.sub, claims.iat),
+  });
 
   const introspectors = new Map<string, Introspector>();
   for (const [name, server] of Object.entries(config.introspection ?? {})) {
@@ -202,7 +218,8 @@ export async function setupAuthentication(
   revocations.onRevoke((r) => {
     if (r.kind === 'apiKey') apiKeyVerifier?.forget(r.id);
     if (r.kind === 'token') for (const i of introspectors.values()) i.forget(r.id);
-    if (r.kind === 'subject') basic.forgetUser(r.id);
+    // After a cutoff (a password change) a cached Basic login must prove the password again.
+    if (r.kind === 'subject' || r.kind === 'cutoff') basic.forgetUser(r.id);
   });
 
   const up = config.upstream ?? {};
@@ -251,6 +268,7 @@ export async function setupAuthentication(
 
   const revoker: Revoker = {
     revoke: (kind, id, until) => bus.publish({ kind, id, until }),
+    cutoff: (id, issuedBefore, until) => bus.publish({ kind: 'cutoff', id, issuedBefore, until }),
     isRevoked: (kind, id) => revocations.has(kind, id),
   };
   shared.set(K.jwtVerifier, jwt);
@@ -289,4 +307,13 @@ export async function setupAuthentication(
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A JWT or introspection `iat` (NumericDate, seconds, RFC 7519 §2) as Unix ms. Seconds are
+ * rounded down by the issuer, so a token issued in the same second as a cutoff, even just after
+ * it, compares as "at or before" and is refused: never the other way round.
+ */
+export function issuedAtMs(iat: unknown): number | undefined {
+  return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : undefined;
 }
