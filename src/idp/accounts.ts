@@ -10,6 +10,7 @@ import {
   verifyPassword,
 } from './passwords.js';
 import { checkPassword, type PasswordPolicyOptions } from './policy.js';
+import { type SignOutOptions, type SignOutResult, signOutEverywhere } from './sign-out.js';
 
 /** Shaped like src/ratelimit's LoginThrottle (services.shared 'loginThrottle'). */
 export interface LoginLimiter {
@@ -51,6 +52,8 @@ export interface AccountsOptions {
   readonly lockout?: LockoutPolicy;
   readonly limiter?: () => LoginLimiter | undefined;
   readonly now?: () => number;
+  /** How "sign out everywhere" reaches the gateways (default: the store's revocation feed). */
+  readonly signOut?: SignOutOptions;
 }
 
 /** Users, passwords and password logins over the store. */
@@ -116,7 +119,11 @@ export class Accounts {
     return this.#store.users.getByUsername(normalizeUsername(username));
   }
 
-  /** Sets a new password after the policy check; ends every session of the user (ASVS 3.3.3). */
+  /**
+   * Sets a new password after the policy check, then signs the user out everywhere (ASVS 3.3.3,
+   * 6.2.x): every session, access token, refresh token and API key issued before is refused on
+   * every gateway within a second; a login with the new password works at once.
+   */
   async setPassword(userId: string, password: string, options: { mustChange?: boolean } = {}): Promise<void> {
     const user = await this.#store.users.get(userId);
     if (!user) throw new AccountError('no such user');
@@ -126,7 +133,24 @@ export class Accounts {
       mustChangePassword: options.mustChange ?? false,
       lockedUntil: null,
     });
-    await this.#store.sessions.deleteByUser(userId);
+    await this.signOutEverywhere(userId);
+  }
+
+  /** Every credential issued to the user so far stops working (see signOutEverywhere). */
+  signOutEverywhere(userId: string): Promise<SignOutResult> {
+    return signOutEverywhere(this.#store, userId, this.#o.signOut);
+  }
+
+  /**
+   * Removes the user's TOTP authenticator and recovery codes (lost phone: they enrol again after
+   * a password login), and signs them out everywhere, since what proved the second factor of
+   * their sessions is gone. False when the user had no authenticator, enrolled or not.
+   */
+  async resetMfa(userId: string): Promise<boolean> {
+    const had = await this.#store.mfa.deleteTotp(userId);
+    await this.#store.mfa.setRecoveryCodes(userId, []);
+    await this.signOutEverywhere(userId);
+    return had;
   }
 
   /**

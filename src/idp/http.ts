@@ -131,7 +131,8 @@ const INVALID_LOGIN = 'The username or password is not correct.';
  *   GET  /auth/password         page;  POST /auth/password  {current_password, new_password}
  *   GET  /auth/mfa              page;  POST /auth/mfa       {code} or {recovery_code}, after a password login
  *   POST /auth/mfa/totp/setup   {secret, otpauthUri};  POST /auth/mfa/totp/confirm {code} -> {recoveryCodes}
- *   POST /auth/logout           ends this session;  POST /auth/logout-all  ends every session of the user
+ *   POST /auth/logout           ends this session;  POST /auth/logout-all  signs the user out everywhere
+ *                               (sessions, access and refresh tokens, API keys issued so far)
  *   GET  /auth/session          JSON: who is signed in (and the CSRF token for the session method)
  */
 export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
@@ -323,7 +324,8 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
       subject: user.id,
       ip: ctx.clientIp,
     });
-    // setPassword ended every session; this browser continues on a fresh one.
+    // setPassword signed the user out everywhere; this browser continues on a fresh session,
+    // created after the cutoff.
     const started = await sessions.start(user.id, { amr: ['pwd'] });
     const cookie = sessions.setCookie(started.id);
     if (json) return sendJson(res, 200, { authenticated: true, csrfToken: started.csrf }, cookie);
@@ -334,7 +336,10 @@ export function createIdpHandler(options: IdpHttpOptions): InternalHandler {
     const current = await currentSession(req);
     let ended = 0;
     if (current) {
-      ended = everywhere ? await sessions.endAll(current.session.userId) : Number(await sessions.end(current.id));
+      // Everywhere: also the access tokens, refresh tokens and API keys issued so far.
+      ended = everywhere
+        ? (await accounts.signOutEverywhere(current.session.userId)).sessions
+        : Number(await sessions.end(current.id));
       await accounts.store.audit.append({
         type: everywhere ? 'auth.logout.all' : 'auth.logout',
         actor: current.session.userId,

@@ -1,6 +1,8 @@
 import type { LoginLimiter } from '../auth/basic.js';
 import { ConfigError } from '../config/errors.js';
 import type { InternalHandler } from '../server/internal.js';
+import type { Revoker } from '../stages/authn/setup.js';
+import { AUTH_SHARED_KEYS } from '../stages/authn/shared-keys.js';
 import type { ServiceDefinition, Services } from '../stages/definition.js';
 import { attachStore, STORE_SHARED_KEY } from '../store/services.js';
 import type { Store } from '../store/types.js';
@@ -70,15 +72,29 @@ export const identityProviderService: ServiceDefinition<IdentityProviderConfig, 
     // The store service (set up first) opened it and closes it.
     const store = (services.shared.get(STORE_SHARED_KEY) as Store | undefined) ?? (await attachStore(services));
     const keys = new StoreKeySource(store);
+    const absoluteTimeoutMs = (config.session?.absoluteTimeoutSec ?? 43_200) * 1000;
     const accounts = new Accounts(store, {
       ...(config.passwords ? { policy: config.passwords } : {}),
       lockout: { maxFailures: config.lockout?.maxFailures ?? 10, lockMs: (config.lockout?.lockSec ?? 900) * 1000 },
       limiter: () => services.shared.get('loginThrottle') as LoginLimiter | undefined,
+      signOut: {
+        // The authn stage's bus (store feed, Redis or memory, as configured), set up after this
+        // service: looked up when a sign-out happens. Without it, the store's feed.
+        publish: async (revocation) => {
+          const revoker = services.shared.get(AUTH_SHARED_KEYS.revocations) as Revoker | undefined;
+          if (revoker && revocation.kind === 'cutoff' && revocation.issuedBefore !== undefined) {
+            await revoker.cutoff(revocation.id, revocation.issuedBefore, revocation.until);
+          } else {
+            await store.revocations.add(revocation);
+          }
+        },
+        sessionLifetimeMs: absoluteTimeoutMs,
+      },
     });
     const sessions = new Sessions(store, {
       cookie: sessionCookie(services),
       idleTimeoutMs: (config.session?.idleTimeoutSec ?? 1800) * 1000,
-      absoluteTimeoutMs: (config.session?.absoluteTimeoutSec ?? 43_200) * 1000,
+      absoluteTimeoutMs,
     });
     // oidc-provider is large and loads only when the identity provider is configured.
     const { createOidcHandler, createOidcProvider } = await import('./oidc.js');

@@ -65,11 +65,53 @@ describe('portcullis user / role / client', () => {
     assert.equal((await withStore((store) => new Accounts(store).login('alice', otp, 'x'))).ok, true);
   });
 
+  test('revoke-sessions and reset-mfa: a cutoff on the feed, sessions and older API keys gone, the MFA seed removed', async () => {
+    const { userId, keyId } = await withStore(async (store) => {
+      const user = (await store.users.getByUsername('alice'))!;
+      await store.sessions.create('alice-browser', { userId: user.id, expiresAt: Date.now() + 60_000 });
+      const key = await store.apiKeys.create({ prefix: 'pc_alice001', hash: 'ab'.repeat(32), owner: user.id });
+      await store.mfa.setTotp(user.id, Buffer.alloc(20, 7));
+      await store.mfa.confirmTotp(user.id);
+      return { userId: user.id, keyId: key.id };
+    });
+    const revoked = await run('user', 'revoke-sessions', 'alice');
+    assert.equal(revoked.code, 0, revoked.err);
+    assert.match(
+      revoked.out,
+      /alice signed out everywhere: 1 session\(s\) ended, 0 OIDC grant record\(s\) and 1 API key\(s\) revoked/,
+    );
+    await withStore(async (store) => {
+      // reset-password (the test before) published one too; this one is the latest.
+      const cutoffs = (await store.revocations.after(0, Number.MAX_SAFE_INTEGER)).filter(
+        (r) => r.kind === 'cutoff' && r.id === userId,
+      );
+      assert.equal(cutoffs.length, 2);
+      const cutoff = cutoffs[1]!;
+      assert.ok(cutoff.issuedBefore !== null && cutoff.issuedBefore <= Date.now());
+      // No configuration at hand: the cutoff lives as long as the longest session could.
+      assert.ok(cutoff.until - cutoff.issuedBefore >= 2_592_000_000);
+      assert.equal(await store.sessions.get('alice-browser'), undefined);
+      assert.notEqual((await store.apiKeys.get(keyId))?.revokedAt, null);
+      assert.equal(await new Accounts(store).hasMfa(userId), true, 'revoke-sessions leaves MFA alone');
+    });
+    const reset = await run('user', 'reset-mfa', 'alice');
+    assert.equal(reset.code, 0, reset.err);
+    assert.match(reset.out, /MFA of alice removed/);
+    await withStore(async (store) => assert.equal(await new Accounts(store).hasMfa(userId), false));
+    assert.match((await run('user', 'reset-mfa', 'alice')).out, /alice had no authenticator/);
+    const help = io(dir);
+    await main(['user', '--help'], help.io);
+    assert.match(help.out(), /revoke-sessions USERNAME/);
+    assert.match(help.out(), /reset-mfa USERNAME/);
+  });
+
   test('bad input is one plain sentence and exit 2', async () => {
     for (const [argv, pattern] of [
       [['user', 'add', 'alice'], /already exists/],
       [['user', 'add', 'bad name!'], /username is 1-64/],
       [['user', 'disable', 'nobody'], /no user "nobody"/],
+      [['user', 'revoke-sessions', 'nobody'], /no user "nobody"/],
+      [['user', 'revoke-sessions'], /give the username/],
       [['user', 'frob'], /unknown sub-command/],
       [['role', 'add', 'bad role!'], /role name/],
       [['client', 'add', 'web'], /needs at least one --redirect-uri/],

@@ -23,6 +23,8 @@ import {
 const ISSUER = 'https://localhost:8443';
 const REDIRECT = 'https://app.example/cb';
 const PASSWORD = 'violet tractor umbrella';
+const BEA = { username: 'bea', password: 'quiet lantern harbour' };
+const BEA_NEW_PASSWORD = 'seven amber kites drifting';
 
 function yaml(dataDir: string, upstream: string): string {
   return gatewayYaml(
@@ -87,6 +89,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     dataDir = join(mkdtempSync(join(tmpdir(), 'pc-oidc-')), 'data');
     const store = await openStore(undefined, { dataDir, configDir: dataDir, logger: pino({ level: 'silent' }) });
     await new Accounts(store).createUser({ username: 'ann', password: PASSWORD, roles: ['reader'] });
+    await new Accounts(store).createUser({ ...BEA, roles: ['reader'] });
     webSecret = (await addClient(store, { clientId: 'web', redirectUris: [REDIRECT] })).secret as string;
     svcSecret = (await addClient(store, { clientId: 'svc', grantTypes: ['client_credentials'] })).secret as string;
     await addClient(store, { clientId: 'spa', redirectUris: ['http://127.0.0.1:5173/cb'], public: true });
@@ -129,7 +132,11 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
   }
 
   /** Browser dance: authorize, log in, consent; returns the code. */
-  async function authorize(challenge: string, decision = 'allow'): Promise<string> {
+  async function authorize(
+    challenge: string,
+    decision = 'allow',
+    user = { username: 'ann', password: PASSWORD },
+  ): Promise<string> {
     const jar = new Jar();
     const go = async (target: string, init: RequestInit = {}) => {
       // The provider's redirects name the configured issuer; this test reaches it on another port.
@@ -152,7 +159,7 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     res = await go('/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'ann', password: PASSWORD }),
+      body: JSON.stringify(user),
     });
     assert.equal(res.status, 200);
     for (let hop = 0; hop < 8; hop++) {
@@ -197,10 +204,10 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     );
   });
 
-  /** The whole authorization-code flow with PKCE for ann: the token response and the exchange sent. */
-  async function codeFlow() {
+  /** The whole authorization-code flow with PKCE (for ann): the token response and the exchange sent. */
+  async function codeFlow(user?: { username: string; password: string }) {
     const { verifier, challenge } = pkce();
-    const code = await authorize(challenge);
+    const code = await authorize(challenge, 'allow', user);
     const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier };
     return { ...(await token(exchange)), exchange };
   }
@@ -371,6 +378,67 @@ describe('OAuth 2.1 / OIDC over HTTP', () => {
     });
     assert.equal(malformed.status, 400);
     assert.deepEqual(await malformed.json(), { error: 'invalid_request' });
+  });
+
+  const api = (accessToken: unknown) => fetch(`${url}/api`, { headers: { authorization: `Bearer ${accessToken}` } });
+
+  test('a password change signs out everywhere: the old access token is 401 invalid_token, its refresh token dead; a new login works at once', async () => {
+    const old = await codeFlow(BEA);
+    assert.equal((await api(old.body.access_token)).status, 200);
+    const login = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(BEA),
+    });
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const change = await fetch(`${url}/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ current_password: BEA.password, new_password: BEA_NEW_PASSWORD }),
+    });
+    assert.equal(change.status, 200, await change.clone().text());
+    const refused = await api(old.body.access_token);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    assert.equal(((await refused.json()) as { code: string }).code, 'PC_ERR_INVALID_TOKEN');
+    const refresh = await token({ grant_type: 'refresh_token', refresh_token: old.body.refresh_token as string });
+    assert.equal(refresh.body.error, 'invalid_grant', 'the grant went with the sign-out');
+    const fresh = await codeFlow({ username: BEA.username, password: BEA_NEW_PASSWORD });
+    assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+    assert.equal((await api(fresh.body.access_token)).status, 200, 'the new login is not locked out');
+  });
+
+  test('portcullis user revoke-sessions (another process, same database): older tokens refused within 1 s of the cutoff, a new login accepted', async (t) => {
+    const bea = { username: BEA.username, password: BEA_NEW_PASSWORD };
+    const old = await codeFlow(bea);
+    assert.equal((await api(old.body.access_token)).status, 200);
+    const out: string[] = [];
+    const cli: CliIO = { stdout: (s) => void out.push(s), stderr: (s) => void out.push(s), env: {}, cwd: dataDir };
+    // Polled while the command runs: it returns only after the second of the cutoff has passed.
+    const command = main(['user', 'revoke-sessions', 'bea', '--db', join(dataDir, 'portcullis.db')], cli);
+    let done = false;
+    void command.finally(() => {
+      done = true;
+    });
+    let refusedAt: number | undefined;
+    const deadline = Date.now() + 5000;
+    while (refusedAt === undefined && Date.now() < deadline) {
+      if ((await api(old.body.access_token)).status === 401) refusedAt = Date.now();
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(await command, 0, out.join(''));
+    assert.ok(done);
+    const said = /refuse what was issued up to (\S+)$/m.exec(out.join(''));
+    assert.ok(said, out.join(''));
+    assert.ok(refusedAt !== undefined, 'the old token was never refused');
+    const took = refusedAt - Date.parse(said[1] as string);
+    assert.ok(took < 1000, `refused ${took} ms after the cutoff`);
+    t.diagnostic(`access token refused ${took} ms after the cutoff (SQLite feed, polled)`);
+    const refresh = await token({ grant_type: 'refresh_token', refresh_token: old.body.refresh_token as string });
+    assert.equal(refresh.body.error, 'invalid_grant');
+    const fresh = await codeFlow(bea);
+    assert.equal((await api(fresh.body.access_token)).status, 200, 'signs in again at once');
   });
 
   // Last: it disables ann.

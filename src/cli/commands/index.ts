@@ -35,7 +35,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'user',
-    summary: 'users of the built-in identity provider: add, list, disable, enable, reset-password, set-roles',
+    summary:
+      'users of the built-in identity provider: add, list, disable, enable, revoke-sessions, reset-password, reset-mfa, set-roles',
     load: async () => (await import('./user.js')).userCommand,
   },
   {
