@@ -63,10 +63,12 @@ function start(
 }
 
 async function next(lines: AsyncIterator<string>): Promise<Record<string, unknown>> {
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error('worker said nothing in 15 s')), 15_000),
-  );
-  const line = await Promise.race([lines.next(), timeout]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('worker said nothing in 15 s')), 15_000);
+  });
+  // Cleared, or the file's process would wait out the 15 s after its last test.
+  const line = await Promise.race([lines.next(), timeout]).finally(() => clearTimeout(timer));
   if (line.done) throw new Error('worker exited early');
   return JSON.parse(line.value) as Record<string, unknown>;
 }
