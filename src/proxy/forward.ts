@@ -52,9 +52,19 @@ function isConnectFailure(error: Error): boolean {
 }
 
 export interface ForwardControl {
-  /** Abort the upstream exchange (client went away, or a limit was hit). */
+  /** Abort the upstream exchange (a stage refused the answer, or a limit was hit). */
   abort(reason?: Error): void;
+  /**
+   * The client went away. A request not yet sent whole is aborted; one already sent has its
+   * answer read and dropped (up to DRAIN_BYTES within DRAIN_MS, else aborted), so the upstream
+   * keep-alive connection survives: cutting it would cost a new connection per abandoned request.
+   */
+  abandon(): void;
 }
+
+/** How much of an abandoned answer is read to keep its connection, and for how long at most. */
+export const DRAIN_BYTES = 64 * 1024;
+export const DRAIN_MS = 1_000;
 
 /**
  * Sends one request upstream with undici's dispatch() and a raw handler: no stream objects on the
@@ -83,6 +93,11 @@ class Exchange implements Dispatcher.DispatchHandler, ForwardControl {
   #aborted: Error | undefined;
   #headersReceived = false;
   #settled = false;
+  #requestSent = false;
+  /** Abandoned by the client: the handler hears nothing more, the answer is drained. */
+  #drained = -1;
+  #drainTimer: NodeJS.Timeout | undefined;
+  #resume: (() => void) | undefined;
 
   constructor(upstream: Upstream, request: ForwardRequest, handler: ForwardHandler) {
     this.#upstream = upstream;
@@ -108,6 +123,7 @@ class Exchange implements Dispatcher.DispatchHandler, ForwardControl {
     this.#target = target;
     this.#headersReceived = false;
     this.#settled = false;
+    this.#requestSent = false;
     target.inflight++;
     const request = this.#request;
     target.pool.dispatch(
@@ -126,10 +142,27 @@ class Exchange implements Dispatcher.DispatchHandler, ForwardControl {
     this.#abortCurrent?.(this.#aborted);
   }
 
+  abandon(): void {
+    if (this.#settled || this.#aborted !== undefined || this.#drained >= 0) return;
+    if (!this.#requestSent) {
+      this.abort(new Error('client closed the connection'));
+      return;
+    }
+    this.#drained = 0;
+    this.#drainTimer = setTimeout(() => this.abort(new Error('abandoned answer too slow to drain')), DRAIN_MS);
+    this.#drainTimer.unref();
+    // The handler may have paused the body for a client that will never read it.
+    this.#resume?.();
+  }
+
   #settle(): void {
     if (!this.#settled) {
       this.#settled = true;
       (this.#target as Target).inflight--;
+    }
+    if (this.#drainTimer !== undefined) {
+      clearTimeout(this.#drainTimer);
+      this.#drainTimer = undefined;
     }
   }
 
@@ -138,27 +171,36 @@ class Exchange implements Dispatcher.DispatchHandler, ForwardControl {
     if (this.#aborted) abort(this.#aborted);
   }
 
+  onRequestSent(): void {
+    this.#requestSent = true;
+  }
+
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     this.#headersReceived = true;
+    this.#resume = resume;
     const target = this.#target as Target;
     // 5xx from the backend still counts as a live backend for the breaker; connection-level
     // failures are what open it.
     target.succeeded();
+    if (this.#drained >= 0) return true;
     return this.#handler.onHeaders(status, rawHeaders, resume, target);
   }
 
   onData(chunk: Buffer): boolean {
-    return this.#handler.onData(chunk);
+    if (this.#drained < 0) return this.#handler.onData(chunk);
+    this.#drained += chunk.length;
+    if (this.#drained > DRAIN_BYTES) this.abort(new Error('abandoned answer too large to drain'));
+    return true;
   }
 
   onComplete(): void {
     this.#settle();
-    this.#handler.onComplete();
+    if (this.#drained < 0) this.#handler.onComplete();
   }
 
   onError(error: Error): void {
     this.#settle();
-    if (this.#aborted) return;
+    if (this.#aborted || this.#drained >= 0) return;
     const headersReceived = this.#headersReceived;
     if (!headersReceived) (this.#target as Target).failed(Date.now());
     if (!headersReceived && this.#attemptsLeft > 0 && isConnectFailure(error)) {

@@ -173,7 +173,7 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         options.accessLogger?.info(line);
       }
       if (upstreamControl !== undefined && !res.writableFinished) {
-        upstreamControl.abort(new Error('client closed the connection'));
+        upstreamControl.abandon();
       }
     };
     // `on`, not `once`: finish() runs once by itself, and once() would wrap it per request.

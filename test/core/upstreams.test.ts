@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -112,6 +113,105 @@ describe('upstreams', () => {
       await good.close();
       await bad.close();
       server.close();
+    }
+  });
+  test('the body timeout defaults to the headers timeout', async () => {
+    const up = await startUpstream((_req, res) => {
+      res.writeHead(200);
+      res.write('first');
+      setTimeout(() => res.end('last'), 1500);
+      return true;
+    });
+    const yaml = proxyYaml(up.url).replace(
+      `targets: ["${up.url}"]`,
+      `targets: ["${up.url}"]\n    timeouts: { headersMs: 300 }`,
+    );
+    const gw = await startTestGateway(yaml);
+    try {
+      const res = await request(`${gw.url}/x`);
+      assert.equal(res.statusCode, 200);
+      const started = Date.now();
+      await assert.rejects(res.body.text(), 'a body gap longer than headersMs cuts the answer');
+      assert.ok(Date.now() - started < 1400, 'cut at the body timeout, not when the upstream ended');
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('a client that goes away', () => {
+  /** Sends a request head on a raw socket and cuts the connection after `afterMs`. */
+  const abandon = (port: number, path: string, afterMs: number) =>
+    new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, afterMs);
+      });
+    });
+  /** Upstream connections opened so far, and how many of them have closed. */
+  const countConnections = (server: http.Server) => {
+    const counts = { opened: 0, closed: 0 };
+    server.on('connection', (socket: Socket) => {
+      counts.opened++;
+      socket.on('close', () => counts.closed++);
+    });
+    return counts;
+  };
+  const until = async (what: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    return what();
+  };
+
+  test('a short answer is read and dropped: the upstream connection is kept and reused', async () => {
+    let answered = 0;
+    const up = await startUpstream((req, res) => {
+      const delay = req.url === '/slow' ? 150 : 0;
+      setTimeout(() => {
+        res.end('x'.repeat(1000));
+        answered++;
+      }, delay);
+      return true;
+    });
+    const counts = countConnections(up.server);
+    const gw = await startTestGateway(proxyYaml(up.url));
+    try {
+      await abandon(gw.port, '/slow', 30);
+      assert.ok(await until(() => answered === 1, 2000), 'the upstream answered');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(counts.closed, 0, 'the upstream connection survived the abandoned request');
+      const res = await request(`${gw.url}/fast`);
+      assert.equal(res.statusCode, 200);
+      assert.equal((await res.body.text()).length, 1000);
+      assert.equal(counts.opened, 1, 'the next request reused the connection');
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+
+  test('an answer too slow or too large to drain is cut with its connection', async () => {
+    const up = await startUpstream((req, res) => {
+      if (req.url === '/never') return true; // holds the answer back
+      res.writeHead(200);
+      res.write(Buffer.alloc(256 * 1024, 'a'));
+      return true; // and never ends it
+    });
+    const counts = countConnections(up.server);
+    const gw = await startTestGateway(proxyYaml(up.url));
+    try {
+      await abandon(gw.port, '/never', 30);
+      // DRAIN_MS is 1 s: the connection goes soon after, not at the 30 s headers timeout.
+      assert.ok(await until(() => counts.closed === 1, 3000), 'the slow exchange was cut');
+      await abandon(gw.port, '/large', 100);
+      assert.ok(await until(() => counts.closed === 2, 3000), 'the large answer was cut');
+    } finally {
+      await gw.close();
+      await up.close();
     }
   });
 });
