@@ -115,8 +115,15 @@ export const UpstreamSchema = Type.Object(
       Type.Object(
         {
           connectMs: Type.Optional(Duration),
-          headersMs: Type.Optional(Duration),
-          bodyMs: Type.Optional(Duration),
+          headersMs: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'ms to wait for the response head (30000)' }),
+          ),
+          bodyMs: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: 'ms between response body chunks (default headersMs; equal values cost one timer less)',
+            }),
+          ),
           idleMs: Type.Optional(Duration),
         },
         { additionalProperties: false },

@@ -59,6 +59,9 @@ export class Target {
   }
 }
 
+/** How long an upstream may take to send its response head, and (by default) between body chunks. */
+const DEFAULT_HEADERS_MS = 30_000;
+
 export interface UpstreamOptions {
   readonly configDir: string;
   readonly onHealthChange?: (upstream: string, target: string, healthy: boolean) => void;
@@ -87,8 +90,11 @@ export class Upstream {
         connections: config.connections,
         pipelining: 1,
         keepAliveTimeout: t.idleMs ?? 4_000,
-        headersTimeout: t.headersMs ?? 30_000,
-        bodyTimeout: t.bodyMs ?? 60_000,
+        headersTimeout: t.headersMs ?? DEFAULT_HEADERS_MS,
+        // The body timeout defaults to the headers timeout: undici re-creates its timer when the
+        // two differ and refreshes it when they are equal, one timer fewer per request (fewer
+        // promotions, fewer major GCs; docs/architecture.md "Tail latency").
+        bodyTimeout: t.bodyMs ?? t.headersMs ?? DEFAULT_HEADERS_MS,
         connect: {
           timeout: t.connectMs ?? 5_000,
           ...(url.protocol === 'https:'
