@@ -78,6 +78,8 @@ export class RevocationList {
   /** Kind `cutoff`: whether a cutoff is in force for the principal (see cutsOff for the check). */
   has(kind: RevocationKind, id: string): boolean {
     if (kind === 'cutoff') return this.#cutoff(id) !== undefined;
+    // Nothing revoked (the usual case): no key string built on every request.
+    if (this.#entries.size === 0) return false;
     const key = `${kind}\u0000${id}`;
     const until = this.#entries.get(key);
     if (until === undefined) return false;

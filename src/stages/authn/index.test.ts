@@ -587,6 +587,27 @@ describe('authenticate stage', () => {
       introspectionDown = false;
     });
 
+    test('a cutoff compares the iat of the answer; an answer without iat is refused while it is in force', async () => {
+      const stage = create({ accept: ['introspection'] });
+      const cut = nowSec() - 30;
+      const answer = { active: true, sub: 'ivan', exp: nowSec() + 120, iss: 'https://as' };
+      activeTokens.set('opaque-ivan-old', { ...answer, iat: cut - 1 });
+      activeTokens.set('opaque-ivan-new', { ...answer, iat: cut + 1 });
+      activeTokens.set('opaque-ivan-no-iat', answer);
+      const bearer = (t: string) => makeContext({ headers: { authorization: `Bearer ${t}` } });
+      assert.equal((await run(stage, bearer('opaque-ivan-old'))).kind, 'continue', 'cached before the cutoff');
+      await (services.shared.get(AUTH_SHARED_KEYS.revocations) as Revoker).cutoff(
+        'https://as ivan',
+        cut * 1000,
+        Date.now() + 60_000,
+      );
+      const refused = problem(await run(stage, bearer('opaque-ivan-old')));
+      assert.equal(refused.code, 'PC_ERR_INVALID_TOKEN');
+      assert.match(String(refused.headers['www-authenticate']), /error="invalid_token"/);
+      assert.equal(problem(await run(stage, bearer('opaque-ivan-no-iat'))).code, 'PC_ERR_INVALID_TOKEN');
+      assert.equal((await run(stage, bearer('opaque-ivan-new'))).kind, 'continue');
+    });
+
     test('JWT-shaped tokens go to the JWT verifier when both are accepted', async () => {
       const stage = create({ accept: ['jwt', 'introspection'] });
       const calls = introspectionCalls;
