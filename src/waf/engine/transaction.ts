@@ -748,6 +748,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     const slot = rule.multiMatch || op.negated ? -1 : rule.literalSlot;
     const chain = rule.transformationIds;
     const last = chain.length === 0 ? -1 : chain[chain.length - 1]!;
+    // No transformation, no literal slot, no remembered answer (CRS's TX bookkeeping: counts,
+    // paranoia levels, scores): the operator runs on the text itself, without looking up or
+    // creating its Form.
+    const bare = last < 0 && op.memoSlot < 0 && rule.literalSlot < 0;
     let matched = false;
     const targets = rule.targets;
     for (let t = 0; t < targets.length; t++) {
@@ -761,7 +765,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, '', '')) continue;
         const raw = def.read(this) ?? '';
         const value = sel.count ? (raw === '' ? '0' : '1') : raw;
-        if (this.#test(rule, starter, sel.name, '', this.#root(value, sel.name))) matched = true;
+        if (
+          bare
+            ? this.#testBare(rule, starter, sel.name, '', value)
+            : this.#test(rule, starter, sel.name, '', this.#root(value, sel.name))
+        )
+          matched = true;
         continue;
       }
       // A literal key goes through the collection's index, which already compared keys.
@@ -792,10 +801,23 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
         if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
-        else if (this.#test(rule, starter, sel.name, e.key, this.#formOf(e, sel.name))) matched = true;
+        else if (
+          bare
+            ? this.#testBare(rule, starter, sel.name, e.key, e.value)
+            : this.#test(rule, starter, sel.name, e.key, this.#formOf(e, sel.name))
+        )
+          matched = true;
       }
-      if (sel.count && this.#test(rule, starter, sel.name, sel.key ?? '', this.#root(String(count), sel.name)))
-        matched = true;
+      if (sel.count) {
+        const text = String(count);
+        const key = sel.key ?? '';
+        if (
+          bare
+            ? this.#testBare(rule, starter, sel.name, key, text)
+            : this.#test(rule, starter, sel.name, key, this.#root(text, sel.name))
+        )
+          matched = true;
+      }
     }
     return matched;
   }
@@ -814,6 +836,15 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       this.#phaseEntriesUsed = true;
     }
     return entries;
+  }
+
+  /** #test for a rule without transformations, literal slot or memo slot (#evaluateOne's `bare`). */
+  #testBare(rule: Rule, starter: Rule, variable: string, key: string, text: string): boolean {
+    const op = rule.operator!;
+    if (COUNTING) counters.valueTests++;
+    if (this.#evaluate(op, text) === op.negated) return false;
+    this.#onValueMatched(rule, starter, variable, key, text);
+    return true;
   }
 
   /** Transforms one value, runs the operator, and records a match. */
