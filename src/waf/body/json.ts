@@ -19,7 +19,9 @@ export const json: BodyProcessor = (body, _contentType, sink, limits) => {
 
 /**
  * Depth-first in document order with an explicit stack (three parallel arrays: no object per
- * node), so that nesting costs no call depth.
+ * node), so that nesting costs no call depth. Paths are joined, not concatenated: `${a}.${b}`
+ * gives V8 a tree of string halves (a cons string) that every rule reading ARGS_NAMES walks or
+ * flattens again (callgrind, harness POST: 8.55M -> 8.31M instructions per request).
  */
 function walk(root: unknown, sink: BodySink, maxDepth: number) {
   const paths: string[] = ['json'];
@@ -37,7 +39,7 @@ function walk(root: unknown, sink: BodySink, maxDepth: number) {
         return { message: 'JSON parsing error: too many arguments' };
       }
       for (let i = value.length - 1; i >= 0; i--) {
-        paths.push(`${path}.${i}`);
+        paths.push([path, i].join('.'));
         values.push(value[i]);
         depths.push(depth + 1);
       }
@@ -47,7 +49,7 @@ function walk(root: unknown, sink: BodySink, maxDepth: number) {
       const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i] as string;
-        paths.push(`${path}.${toBytes(k)}`);
+        paths.push([path, toBytes(k)].join('.'));
         values.push((value as Record<string, unknown>)[k]);
         depths.push(depth + 1);
       }
