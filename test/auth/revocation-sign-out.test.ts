@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,32 +19,14 @@ import {
   type TestGateway,
   type TestUpstream,
 } from '../helpers/gateway.js';
+import { REDIS_URL, redisSkipReason } from '../helpers/redis.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const ISSUER = 'https://localhost:8443';
 const PASSWORD = 'marble orchard lighthouse';
 const NEW_PASSWORD = 'copper meadow twilight';
 const worker = fileURLToPath(new URL('./gateway-worker.ts', import.meta.url));
 
-async function redisUp(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(6379, '127.0.0.1');
-    socket.setTimeout(5000);
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const available = await redisUp();
-if (!available && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is required when CI=true');
-const skip = available ? false : 'Redis not reachable at 127.0.0.1:6379';
+const skip = await redisSkipReason();
 
 /**
  * Two gateway instances in separate OS processes, one SQLite store, the Redis revocation bus: the

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +17,7 @@ import {
 import type { StoreConfig } from '../../src/store/config.js';
 import { MasterKey } from '../../src/store/crypto.js';
 import { openStore } from '../../src/store/store.js';
+import { REDIS_URL, redisSkipReason } from '../helpers/redis.js';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -26,28 +26,9 @@ import {
   silentLogger as silent,
 } from '../store/helpers.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const worker = fileURLToPath(new URL('./revocation-worker.ts', import.meta.url));
 
-async function redisUp(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(6379, '127.0.0.1');
-    socket.setTimeout(5000);
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const available = await redisUp();
-if (!available && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is required when CI=true');
-const skip = available ? false : 'Redis not reachable at 127.0.0.1:6379';
+const skip = await redisSkipReason();
 
 function start(
   args: readonly string[],
