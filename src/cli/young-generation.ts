@@ -63,25 +63,6 @@ export function avoidPretenuring(env: NodeJS.ProcessEnv, execArgv: readonly stri
   return true;
 }
 
-/** V8 options by which the operator decides how WebAssembly is compiled. */
-const WASM_TIER_FLAG = /--(no[-_])?(liftoff([-_]only)?|wasm[-_](dynamic[-_])?tier[-_]?up|wasm[-_]dynamic[-_]tiering)\b/;
-
-/**
- * Keeps WebAssembly on V8's baseline compiler (Liftoff), unless the operator chose a wasm tiering
- * flag (command line or NODE_OPTIONS); returns whether it did. The only wasm in the gateway is
- * undici's HTTP/1 response parser (llhttp), one large state-machine function: soon after the
- * first upstream answer V8 recompiles it with TurboFan on a background thread, which holds ~35 MB
- * of compiler memory for about half a second (the start-of-load RSS burst, docs/architecture.md
- * "Memory") and takes that CPU from the gateway's core. Parsing a response head is a small part
- * of a proxied request, so the baseline code costs little (figures in the same section). Must run
- * before the first upstream connection; V8 reads the flag when it compiles the module.
- */
-export function keepWasmBaseline(env: NodeJS.ProcessEnv, execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((a) => WASM_TIER_FLAG.test(a)) || WASM_TIER_FLAG.test(env.NODE_OPTIONS ?? '')) return false;
-  v8.setFlagsFromString('--liftoff-only');
-  return true;
-}
-
 export interface YoungGenerationCap {
   /** Start-up is over: let the semi-space grow to the cap under load, and no further. */
   release(): void;

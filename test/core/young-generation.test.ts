@@ -5,7 +5,6 @@ import {
   avoidPretenuring,
   capYoungGeneration,
   DEFAULT_SEMI_SPACE_MB,
-  keepWasmBaseline,
   semiSpaceCap,
   semiSpaceExplicit,
 } from '../../src/cli/young-generation.js';
@@ -40,14 +39,6 @@ describe('young generation cap (portcullis start --semi-space)', () => {
     assert.equal(avoidPretenuring({}, ['--allocation-site-pretenuring']), false);
     assert.equal(avoidPretenuring({ NODE_OPTIONS: '--no_allocation_site_pretenuring' }, []), false);
     assert.equal(avoidPretenuring({ NODE_OPTIONS: '--max-old-space-size=512' }, []), true);
-  });
-
-  test('keeps wasm on the baseline tier unless the operator chose a wasm tiering flag', () => {
-    assert.equal(keepWasmBaseline({}, ['--no-liftoff-only']), false);
-    assert.equal(keepWasmBaseline({}, ['--wasm-dynamic-tiering']), false);
-    assert.equal(keepWasmBaseline({ NODE_OPTIONS: '--no_wasm_tier_up' }, []), false);
-    assert.equal(keepWasmBaseline({ NODE_OPTIONS: '--max-old-space-size=512 --liftoff' }, []), false);
-    assert.equal(keepWasmBaseline({ NODE_OPTIONS: '--wasm-lazy-compilation' }, ['--stack-size=2000']), true);
   });
 
   test('refuses sizes V8 does not use', () => {

@@ -8,7 +8,6 @@ import { configPathFrom, explicitConfigPath } from '../options.js';
 import {
   avoidPretenuring,
   capYoungGeneration,
-  keepWasmBaseline,
   semiSpaceCap,
   semiSpaceExplicit,
   type YoungGenerationCap,
@@ -33,14 +32,10 @@ or none when the configuration has a waf section; 0 leaves V8's own sizing; also
 PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
 itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence. V8's allocation-site
 pretenuring is turned off before anything compiles (docs/architecture.md, "Memory");
---allocation-site-pretenuring given to node (or in NODE_OPTIONS) keeps it on. WebAssembly
-(undici's response parser) stays on V8's baseline tier; a wasm tiering flag given to node
-(--no-liftoff-only, --wasm-dynamic-tiering ...) is left to decide.`,
+--allocation-site-pretenuring given to node (or in NODE_OPTIONS) keeps it on.`,
   async run(argv, io) {
     // Before anything compiles: start-up's long-lived objects must not decide where per-request ones go.
     avoidPretenuring(io.env);
-    // Before the first upstream answer: undici's parser stays on the baseline tier (no 35 MB burst).
-    keepWasmBaseline(io.env);
     // Before the configuration is loaded: start-up garbage must not grow the young generation.
     const semiSpace = semiSpaceCap(argv, io.env);
     const youngGeneration = semiSpace === undefined ? undefined : capYoungGeneration(semiSpace);
