@@ -63,6 +63,31 @@ export function avoidPretenuring(env: NodeJS.ProcessEnv, execArgv: readonly stri
   return true;
 }
 
+/** V8 options by which the operator decides how scavenges use threads. */
+const SCAVENGE_THREADS_FLAG = /--(no[-_])?parallel[-_]scavenge|--single[-_]threaded([-_]gc)?\b/;
+
+/**
+ * On a process that may run on one CPU only (pinned with taskset or a cgroup cpuset, as the
+ * benchmark pins each gateway), turns V8's parallel scavenging off, unless the operator chose
+ * (command line or NODE_OPTIONS); returns whether it did. A parallel scavenge splits its work
+ * between the main thread and V8's worker threads, and with one CPU the main thread waits for
+ * workers that the scheduler runs only when it yields: scavenge pauses of 7-10 ms instead of ~1,
+ * every request in flight held meanwhile (docs/architecture.md, "Tail latency"). The scavenger
+ * reads the flag at every collection, so setting it at run time works (the marking and compaction
+ * thread flags do not: V8 aborts when they change after start-up).
+ */
+export function scavengeOnMainThread(
+  cpus: number,
+  env: NodeJS.ProcessEnv,
+  execArgv: readonly string[] = process.execArgv,
+): boolean {
+  if (cpus > 1) return false;
+  if (execArgv.some((a) => SCAVENGE_THREADS_FLAG.test(a)) || SCAVENGE_THREADS_FLAG.test(env.NODE_OPTIONS ?? ''))
+    return false;
+  v8.setFlagsFromString('--no-parallel-scavenge');
+  return true;
+}
+
 export interface YoungGenerationCap {
   /** Start-up is over: let the semi-space grow to the cap under load, and no further. */
   release(): void;

@@ -5,6 +5,7 @@ import {
   avoidPretenuring,
   capYoungGeneration,
   DEFAULT_SEMI_SPACE_MB,
+  scavengeOnMainThread,
   semiSpaceCap,
   semiSpaceExplicit,
 } from '../../src/cli/young-generation.js';
@@ -39,6 +40,14 @@ describe('young generation cap (portcullis start --semi-space)', () => {
     assert.equal(avoidPretenuring({}, ['--allocation-site-pretenuring']), false);
     assert.equal(avoidPretenuring({ NODE_OPTIONS: '--no_allocation_site_pretenuring' }, []), false);
     assert.equal(avoidPretenuring({ NODE_OPTIONS: '--max-old-space-size=512' }, []), true);
+  });
+
+  test('scavenges on the main thread only when one CPU is available and the operator did not choose', () => {
+    assert.equal(scavengeOnMainThread(2, {}, []), false);
+    assert.equal(scavengeOnMainThread(1, {}, ['--parallel-scavenge']), false);
+    assert.equal(scavengeOnMainThread(1, { NODE_OPTIONS: '--single-threaded-gc' }, []), false);
+    assert.equal(scavengeOnMainThread(1, { NODE_OPTIONS: '--no_parallel_scavenge' }, []), false);
+    assert.equal(scavengeOnMainThread(1, { NODE_OPTIONS: '--max-old-space-size=512' }, ['--stack-size=2000']), true);
   });
 
   test('refuses sizes V8 does not use', () => {

@@ -8,6 +8,7 @@ import { configPathFrom, explicitConfigPath } from '../options.js';
 import {
   avoidPretenuring,
   capYoungGeneration,
+  scavengeOnMainThread,
   semiSpaceCap,
   semiSpaceExplicit,
   type YoungGenerationCap,
@@ -32,10 +33,14 @@ or none when the configuration has a waf section; 0 leaves V8's own sizing; also
 PORTCULLIS_SEMI_SPACE_MB). A semi-space option given to node
 itself (--max-semi-space-size, also in NODE_OPTIONS) takes precedence. V8's allocation-site
 pretenuring is turned off before anything compiles (docs/architecture.md, "Memory");
---allocation-site-pretenuring given to node (or in NODE_OPTIONS) keeps it on.`,
+--allocation-site-pretenuring given to node (or in NODE_OPTIONS) keeps it on. A process that may
+use one CPU only (taskset, cpuset) scavenges on its main thread (--no-parallel-scavenge);
+--parallel-scavenge given to node keeps V8's parallel scavenger.`,
   async run(argv, io) {
     // Before anything compiles: start-up's long-lived objects must not decide where per-request ones go.
     avoidPretenuring(io.env);
+    // One CPU: V8's scavenger must not wait for worker threads that share it.
+    scavengeOnMainThread(availableParallelism(), io.env);
     // Before the configuration is loaded: start-up garbage must not grow the young generation.
     const semiSpace = semiSpaceCap(argv, io.env);
     const youngGeneration = semiSpace === undefined ? undefined : capYoungGeneration(semiSpace);
