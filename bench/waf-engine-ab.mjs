@@ -11,16 +11,12 @@
 // off. Prints each round and the medians. Run it alone: `flock /tmp/portcullis-bench.lock ...`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { harnessRequest, option, root, shared } from './waf-harness.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const shared = resolve(root, '..', 'shared');
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
+const opt = (name, fallback) => option(args, name, fallback);
 
 if (args[0] === '--child') {
   await child(args[1], args[2], Number(args[3]));
@@ -93,28 +89,7 @@ for (const workload of workloads) {
 
 /** One build, one workload: prints CPU µs per request. */
 async function child(dist, workload, secs) {
-  const { prelude } = await import(join(dist, 'stages', 'waf', 'index.js'));
-  const { createWaf } = await import(join(dist, 'waf', 'index.js'));
-  const crs = join(shared, 'crs');
-  const waf = createWaf({
-    text: `${prelude({})}\nInclude "${join(crs, 'crs-setup.conf.example')}"\nInclude "${join(crs, 'rules', '*.conf')}"\n`,
-    textName: 'ab',
-  });
-  const w = (await import(join(shared, 'bench', 'workloads.mjs'))).WORKLOADS[workload];
-  if (w === undefined) throw new Error(`unknown workload ${workload}`);
-  const headers = Object.entries(w.headers);
-  const one = () => {
-    const tx = waf.newTransaction({ clientIp: '127.0.0.1', clientPort: 5000 });
-    tx.processUri(w.method, w.path, 'HTTP/1.1');
-    for (const [k, v] of headers) tx.addRequestHeader(k, v);
-    tx.processRequestHeaders();
-    if (w.body) tx.appendRequestBody(w.body);
-    tx.processRequestBody();
-    tx.addResponseHeader('Content-Type', 'application/json');
-    tx.processResponseHeaders(200);
-    tx.processResponseBody();
-    tx.processLogging();
-  };
+  const one = await harnessRequest(dist, workload, 'ab');
   for (const start = performance.now(); performance.now() - start < 1000; ) one();
   const start = performance.now();
   const cpuStart = process.cpuUsage();

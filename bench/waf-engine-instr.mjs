@@ -15,17 +15,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { harnessRequest, option, root, shared } from './waf-harness.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const shared = resolve(root, '..', 'shared');
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
+const opt = (name, fallback) => option(args, name, fallback);
 const refuse = (sentence) => {
   console.error(`bench/waf-engine-instr.mjs: ${sentence}`);
   process.exit(2);
@@ -119,27 +115,7 @@ async function measure(dist, workload) {
 
 /** Runs under valgrind: warms up, says "warm", waits, runs the measured requests, says "done", waits. */
 async function child(dist, workload, warmRequests, measured) {
-  const { prelude } = await import(join(dist, 'stages', 'waf', 'index.js'));
-  const { createWaf } = await import(join(dist, 'waf', 'index.js'));
-  const crs = join(shared, 'crs');
-  const waf = createWaf({
-    text: `${prelude({})}\nInclude "${join(crs, 'crs-setup.conf.example')}"\nInclude "${join(crs, 'rules', '*.conf')}"\n`,
-    textName: 'instr',
-  });
-  const w = (await import(join(shared, 'bench', 'workloads.mjs'))).WORKLOADS[workload];
-  const headers = Object.entries(w.headers);
-  const one = () => {
-    const tx = waf.newTransaction({ clientIp: '127.0.0.1', clientPort: 5000 });
-    tx.processUri(w.method, w.path, 'HTTP/1.1');
-    for (const [k, v] of headers) tx.addRequestHeader(k, v);
-    tx.processRequestHeaders();
-    if (w.body) tx.appendRequestBody(w.body);
-    tx.processRequestBody();
-    tx.addResponseHeader('Content-Type', 'application/json');
-    tx.processResponseHeaders(200);
-    tx.processResponseBody();
-    tx.processLogging();
-  };
+  const one = await harnessRequest(dist, workload, 'instr');
   const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   for (let i = 0; i < warmRequests; i++) one();
   process.stdout.write('warm\n');
