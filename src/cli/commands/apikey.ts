@@ -1,5 +1,5 @@
 import { generateApiKey } from '../../auth/api-key.js';
-import { RedisRevocationBus } from '../../auth/revocation.js';
+import { cliRevocations } from '../../idp/cli/revocations.js';
 import * as support from '../../store/cli-support.js';
 import { StoreError } from '../../store/errors.js';
 import type { ApiKeyRecord, Store } from '../../store/types.js';
@@ -133,7 +133,7 @@ async function list(argv: readonly string[], store: Store, io: CliIO): Promise<n
   return 0;
 }
 
-async function revoke(argv: readonly string[], store: Store, io: CliIO, target: support.StoreTarget): Promise<number> {
+async function revoke(argv: readonly string[], store: Store, io: CliIO): Promise<number> {
   const which = positionals(argv)[1];
   if (!which) throw new support.UsageError('give the key prefix (pc_xxxxxxxx) or id to revoke');
   const record = which.startsWith('pc_') ? await store.apiKeys.getByPrefix(which) : await store.apiKeys.get(which);
@@ -148,30 +148,14 @@ async function revoke(argv: readonly string[], store: Store, io: CliIO, target: 
   };
   // Gateways on the default store feed read it from the database within a second; those on the
   // Redis bus hear it there.
-  await store.revocations.add(revocation);
-  const redis = await redisBusFor(target, io);
-  if (redis) {
-    try {
-      await redis.publish(revocation);
-    } finally {
-      await redis.close();
-    }
+  const announce = await cliRevocations(argv, io, store);
+  try {
+    await announce.publish(revocation);
+  } finally {
+    await announce.close();
   }
   io.stdout(`revoked ${record.prefix} (announced to running gateways)\n`);
   return 0;
-}
-
-async function redisBusFor(target: support.StoreTarget, io: CliIO): Promise<RedisRevocationBus | undefined> {
-  if (!target.source.endsWith('.yaml') && !target.source.endsWith('.yml')) return undefined;
-  const { loadConfig } = await import('../../config/load.js');
-  const config = loadConfig(target.source, { env: io.env }).config as {
-    authentication?: { revocation?: { bus?: string; redis?: { url: string; keyPrefix?: string } } };
-  };
-  const revocation = config.authentication?.revocation;
-  if (revocation?.bus !== 'redis' || !revocation.redis) return undefined;
-  return RedisRevocationBus.open(revocation.redis.url, {
-    ...(revocation.redis.keyPrefix !== undefined ? { keyPrefix: revocation.redis.keyPrefix } : {}),
-  });
 }
 
 export const apikeyCommand: Command = {
@@ -192,7 +176,7 @@ export const apikeyCommand: Command = {
       try {
         if (sub === 'create') return await create(argv, store, io);
         if (sub === 'list') return await list(argv, store, io);
-        return await revoke(argv, store, io, target);
+        return await revoke(argv, store, io);
       } finally {
         await store.close();
       }
