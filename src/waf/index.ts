@@ -15,6 +15,8 @@ export type { SecLangSource } from './seclang/parser.js';
 
 export interface CreateWafOptions extends SecLangSource {
   readonly observer?: TransactionObserver;
+  /** See WafOptions.specialize (on by default). */
+  readonly specialize?: boolean;
 }
 
 /**

@@ -38,6 +38,7 @@ export const ctl: ActionDefinition = {
     if (!CTL_OPTIONS.has(lower)) throw new Error(`unknown ctl option ${option}`);
     const argument = text.slice(eq + 1).trim();
     const hasMacro = argument.includes('%{');
+    rule.effects.push({ kind: 'ctl', option: lower });
     rule.actions.push((tx, r) => tx.ctl(lower, hasMacro ? tx.expandMacros(argument) : argument, r));
   },
 };

@@ -12,6 +12,7 @@ export const expirevar: ActionDefinition = {
     const m = /^([A-Za-z_]+)\.([^=]+)=(.+)$/.exec(text);
     if (!m) throw new Error(`expirevar needs COLLECTION.NAME=SECONDS, got "${text}"`);
     const [, col, key, seconds] = m;
+    rule.effects.push({ kind: 'expirevar', collection: col!.toUpperCase(), key: key! });
     rule.actions.push((tx) => {
       const n = Number.parseInt(tx.expandMacros(seconds!), 10);
       if (Number.isFinite(n)) tx.expireVar(col!.toUpperCase(), tx.expandMacros(key!), n);

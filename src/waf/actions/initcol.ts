@@ -16,6 +16,7 @@ export const initcol: ActionDefinition = {
     if (!['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE'].includes(name))
       throw new Error(`initcol cannot open collection ${name}`);
     const key = text.slice(eq + 1);
+    rule.effects.push({ kind: 'collection', collection: name });
     rule.actions.push((tx) => tx.initCollection(name, tx.expandMacros(key)));
   },
 };

@@ -12,6 +12,7 @@ export const setenv: ActionDefinition = {
     const eq = text.indexOf('=');
     const name = eq === -1 ? text : text.slice(0, eq);
     const v = eq === -1 ? '1' : text.slice(eq + 1);
+    rule.effects.push({ kind: 'collection', collection: 'ENV' });
     rule.actions.push((tx) => tx.setEnv(tx.expandMacros(name), tx.expandMacros(v)));
   },
 };

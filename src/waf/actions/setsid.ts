@@ -9,6 +9,7 @@ export const setsid: ActionDefinition = {
   kind: 'nondisruptive',
   apply(value, rule) {
     const template = requireValue('setsid', value);
+    rule.effects.push({ kind: 'collection', collection: 'SESSION' });
     rule.actions.push((tx) => tx.initCollection('SESSION', tx.expandMacros(template)));
   },
 };

@@ -9,6 +9,7 @@ export const setuid: ActionDefinition = {
   kind: 'nondisruptive',
   apply(value, rule) {
     const template = requireValue('setuid', value);
+    rule.effects.push({ kind: 'collection', collection: 'USER' });
     rule.actions.push((tx) => tx.initCollection('USER', tx.expandMacros(template)));
   },
 };

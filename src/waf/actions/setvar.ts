@@ -33,6 +33,13 @@ export const setvar: ActionDefinition = {
       valueTemplate = valueTemplate.slice(1);
     }
     const valueHasMacro = valueTemplate.includes('%{');
+    rule.effects.push({
+      kind: 'setvar',
+      collection,
+      key: keyTemplate,
+      operation: remove ? 'remove' : operation,
+      value: valueTemplate,
+    });
     rule.actions.push((tx) => {
       const col = tx.collection(collection);
       if (!col) return;

@@ -1,4 +1,4 @@
-import type { ActionRun, Disruptive, NamedTransformation, RulePhase } from '../engine/types.js';
+import type { ActionRun, Disruptive, NamedTransformation, RuleEffect, RulePhase } from '../engine/types.js';
 import type { Transformation } from '../transformations/types.js';
 
 /**
@@ -31,6 +31,8 @@ export interface RuleDraft {
   skipAfter?: string;
   transformations: NamedTransformation[];
   actions: ActionRun[];
+  /** One entry per entry of `actions`: what it may change (Rule.effects). */
+  effects: RuleEffect[];
 }
 
 export interface ActionEnv {

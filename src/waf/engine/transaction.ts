@@ -9,6 +9,7 @@ import { VARIABLE_COUNT, VARIABLES, type VariableDefinition, type VariableSource
 import { type CollectionEntry, KeyedCollection } from './collection.js';
 import { Form, MAX_SHARED_TEXT } from './forms.js';
 import { expandMacros } from './macros.js';
+import type { Plan } from './plan.js';
 import { type IdRange, inRanges, parseIdRanges } from './ranges.js';
 import type { RuleSet } from './ruleset.js';
 import type {
@@ -131,6 +132,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   #ruleTextExpanded = false;
   #ruleMsg = '';
   #ruleLogdata = '';
+  /** The rule set specialised to this transaction's TX seeds (plan.ts); undefined once voided. */
+  #plan: Plan | undefined;
+  /** Set by a ctl that removes rules or targets: the plan's assumptions are checked again. */
+  #removalsChanged = false;
   capturing = false;
 
   constructor(
@@ -138,8 +143,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     store: PersistentStore,
     options: TransactionOptions = {},
     observer?: TransactionObserver,
+    plan?: Plan,
   ) {
     this.#rules = rules;
+    this.#plan = plan;
     this.#store = store;
     this.#observer = observer;
     this.#engine = options.engine ?? rules.settings.engine;
@@ -169,6 +176,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     for (const r of options.removeTargets ?? []) {
       for (const selector of parseTargets(r.targets)) this.#removedTargets.push({ selector, ruleIds: r.ids });
     }
+    if (this.#plan !== undefined && this.#removedTargets.some((r) => r.selector.name === 'TX')) this.#plan = undefined;
   }
 
   // ---- feeding the request -------------------------------------------------------------
@@ -559,15 +567,18 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       case 'ruleremovebyid':
         try {
           this.#removedIds.push(...parseIdRanges(value));
+          this.#removalsChanged = true;
         } catch {
           // A malformed id list in a ctl is ignored, as ModSecurity does at run time.
         }
         return;
       case 'ruleremovebytag':
         this.#removedTags.add(value);
+        this.#removalsChanged = true;
         return;
       case 'ruleremovebymsg':
         this.#removedMsgs.add(value);
+        this.#removalsChanged = true;
         return;
       case 'ruleremovetargetbyid':
       case 'ruleremovetargetbytag':
@@ -590,6 +601,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
             }
           } else this.#removedTargets.push({ selector, tag: which });
         }
+        this.#removalsChanged = true;
         return;
       }
       case 'forcerequestbodyvariable':
@@ -658,7 +670,8 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
   }
 
   #evaluatePhase(phase: RulePhase): void {
-    const rules = this.#rules.phases.get(phase) ?? [];
+    const planned = this.#plan?.phases.get(phase);
+    let rules = planned !== undefined ? planned.rules : (this.#rules.phases.get(phase) ?? []);
     if (this.#skipRequests.length > 0) this.#resolveSkips();
     // Request data may have grown since the last phase (the body, the response).
     if (this.#groupHits.length > 0) this.#groupHits = [];
@@ -668,7 +681,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     }
     this.#skipAfter = undefined;
     this.#skip = 0;
-    const skipTargets = this.#rules.skipTargets.get(phase);
+    let skipTargets = planned !== undefined ? planned.skipTargets : this.#rules.skipTargets.get(phase);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (this.#interruption && phase !== 5) break;
@@ -681,6 +694,16 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       if (this.#allow === 'all' || this.#allow === 'phase') break;
       if (this.#allow === 'request' && phase <= 2) break;
       this.#evaluateRule(rule, phase);
+      if (this.#removalsChanged) {
+        this.#removalsChanged = false;
+        if (planned !== undefined && this.#plan !== undefined && this.#planVoided()) {
+          // A rule the plan decided, or a TX target, was removed: the full list from here on.
+          i = planned.origin[i]!;
+          rules = this.#rules.phases.get(phase) ?? [];
+          skipTargets = this.#rules.skipTargets.get(phase);
+          this.#plan = undefined;
+        }
+      }
       if (this.#skipAfter !== undefined) {
         // Past the marker (or the rule with that id): skipAfter skips it too. Only a matched
         // rule sets #skipAfter, and only to its own skipAfter, whose target is precomputed.
@@ -690,6 +713,12 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
     }
     if (this.#allow === 'phase') this.#allow = 'none';
     if (this.#allow === 'request' && phase === 2) this.#allow = 'none';
+  }
+
+  #planVoided(): boolean {
+    for (const r of this.#removedTargets) if (r.selector.name === 'TX') return true;
+    for (const rule of this.#plan!.assumed) if (this.#isRemoved(rule)) return true;
+    return false;
   }
 
   #isRemoved(rule: Rule): boolean {

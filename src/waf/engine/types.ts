@@ -91,6 +91,24 @@ export interface RuleOperator {
 }
 
 /** One compiled rule (SecRule, SecAction or SecMarker); chain members hang off `chained`. */
+/**
+ * What a non-disruptive action may change when its rule matches, as the load-time analysis of a
+ * rule set (plan.ts) needs to know it: which TX variables a rule writes decides which later
+ * rules have a fixed outcome. Keys and values are the action's templates (macros unexpanded).
+ */
+export type RuleEffect =
+  | {
+      readonly kind: 'setvar';
+      readonly collection: string;
+      readonly key: string;
+      readonly operation: 'set' | 'add' | 'sub' | 'remove';
+      readonly value: string;
+    }
+  | { readonly kind: 'expirevar'; readonly collection: string; readonly key: string }
+  | { readonly kind: 'ctl'; readonly option: string }
+  /** Opens or writes another collection (initcol, setsid, setuid, setenv): never TX. */
+  | { readonly kind: 'collection'; readonly collection: string };
+
 export interface Rule {
   /** 0 for chain members and markers. */
   readonly id: number;
@@ -146,6 +164,8 @@ export interface Rule {
   readonly skip: number;
   readonly skipAfter?: string;
   readonly actions: readonly ActionRun[];
+  /** What each of `actions` may change, in the same order: read by the rule-set analysis (plan.ts). */
+  readonly effects: readonly RuleEffect[];
   readonly chained?: Rule;
   /** True for chain members (never the starter). */
   readonly isChainMember: boolean;

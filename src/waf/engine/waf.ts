@@ -1,6 +1,7 @@
 import type { OperatorFactory } from '../operators/types.js';
 import { parseSecLang, type SecLangSource } from '../seclang/parser.js';
 import type { Transformation } from '../transformations/types.js';
+import { planFor } from './plan.js';
 import type { RuleSet } from './ruleset.js';
 import { MemoryCollectionStore } from './store.js';
 import { Transaction, type TransactionObserver, type TransactionOptions } from './transaction.js';
@@ -11,6 +12,12 @@ export interface WafOptions extends SecLangSource {
   readonly transformations: ReadonlyMap<string, Transformation>;
   /** Receives matched rules and transaction ends (the audit log). */
   readonly observer?: TransactionObserver;
+  /**
+   * Specialise the rules to each transaction's TX seeds (plan.ts): rules whose answer the seeds
+   * decide, such as CRS's paranoia-level gates, are not run. On by default; off runs every rule
+   * as written (for comparisons and tests).
+   */
+  readonly specialize?: boolean;
 }
 
 /** A compiled rule set: parse once, then one Transaction per request. */
@@ -24,10 +31,12 @@ export function compileWaf(options: WafOptions): Waf {
   const rules = parseSecLang(options, options);
   const store = new MemoryCollectionStore();
   const defaultObserver = options.observer;
+  const specialize = options.specialize ?? true;
   return {
     rules,
     newTransaction(txOptions = {}, observer = defaultObserver) {
-      return new Transaction(rules, store, txOptions, observer);
+      const plan = specialize ? planFor(rules, txOptions) : undefined;
+      return new Transaction(rules, store, txOptions, observer, plan);
     },
   };
 }

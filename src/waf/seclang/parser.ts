@@ -591,6 +591,7 @@ function toRule(
     status: d.status,
     isChainMember,
     raw: b.raw,
+    effects: d.effects,
   });
 }
 
@@ -607,7 +608,16 @@ function prefixId(key: string): number {
 }
 
 function emptyDraft(): RuleDraft {
-  return { tags: [], capture: false, multiMatch: false, chain: false, skip: 0, transformations: [], actions: [] };
+  return {
+    tags: [],
+    capture: false,
+    multiMatch: false,
+    chain: false,
+    skip: 0,
+    transformations: [],
+    actions: [],
+    effects: [],
+  };
 }
 
 function phaseOf(items: readonly ActionItem[]): RulePhase | undefined {
