@@ -34,12 +34,18 @@ function decide(waf: Waf, raw: Raw, seeds: Record<string, number>): string {
   const tx = waf.newTransaction({ clientIp: '192.0.2.7', clientPort: 40000, serverPort: 80, tx: seeds });
   tx.processUri(raw.method, raw.uri, raw.protocol);
   for (const [k, v] of raw.headers) tx.addRequestHeader(k, v);
+  const respond = () => {
+    tx.addResponseHeader('Content-Type', 'text/html');
+    const stop = tx.processResponseHeaders(200);
+    if (stop) return stop;
+    tx.appendResponseBody('<html><body>ok</body></html>');
+    return tx.processResponseBody();
+  };
   const stop =
     tx.processRequestHeaders() ??
     (raw.body.length > 0 ? tx.appendRequestBody(raw.body) : undefined) ??
     tx.processRequestBody() ??
-    (tx.addResponseHeader('Content-Type', 'text/html'), tx.processResponseHeaders(200)) ??
-    (tx.appendResponseBody('<html><body>ok</body></html>'), tx.processResponseBody());
+    respond();
   tx.processLogging();
   return JSON.stringify({
     stop,
