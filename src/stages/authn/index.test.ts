@@ -15,7 +15,7 @@ import { ConfigError } from '../../config/errors.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { Stage, Verdict } from '../../pipeline/stage.js';
 import type { Services } from '../definition.js';
-import { AUTH_SHARED_KEYS, type AuthnShared, authenticateDefinition, type Revoker } from './index.js';
+import { AUTH_SHARED_KEYS, type AuthnShared, authenticateDefinition, makeStripper, type Revoker } from './index.js';
 import type { AuthenticationConfig, RouteAuth } from './schema.js';
 
 const SECRET = 's'.repeat(48);
@@ -201,6 +201,28 @@ describe('authenticate stage', () => {
       assert.deepEqual(Object.keys(ctx.upstreamHeaders), ['x-other']);
     });
 
+    test('identity headers are stripped whatever their case; other headers are left alone', () => {
+      const strip = makeStripper({
+        strip: ['x-portcullis-identity', 'x-api-key', 'k-secret'],
+        stripPrefixes: ['x-user-'],
+      });
+      const headers: Record<string, string> = {
+        'X-User-Id': 'admin',
+        'x-USER-roles': 'root',
+        'X-Portcullis-Identity': 'forged',
+        'x-api-key': 'pc_x',
+        'K-Secret': 'a',
+        // U+212A KELVIN SIGN lower-cases to an ASCII "k": compared like any other name.
+        '\u212a-secret': 'b',
+        'x-userid': 'kept',
+        'x-request-id': 'kept',
+        accept: 'kept',
+        kept: 'kept',
+      };
+      strip(headers);
+      assert.deepEqual(Object.keys(headers), ['x-userid', 'x-request-id', 'accept', 'kept']);
+    });
+
     test('after a valid JWT the backend gets a gateway-signed ES256 token it can verify with the JWKS', async () => {
       const stage = create({ accept: ['jwt'] });
       const ctx = makeContext({ id: 'rid-42', headers: { authorization: `Bearer ${token()}`, 'x-user-id': 'admin' } });
@@ -267,6 +289,23 @@ describe('authenticate stage', () => {
       assert.match(String(p.headers['www-authenticate']), /error="invalid_request"/);
     });
 
+    test('the scheme is matched case-insensitively and whole (RFC 9110 §11.1)', async () => {
+      const stage = create({ accept: ['jwt', 'basic'] });
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const ctx = makeContext({ headers: { authorization: `${scheme} ${token()}` } });
+        assert.equal((await run(stage, ctx)).kind, 'continue', scheme);
+      }
+      const credentials = Buffer.from('bob:correct horse battery').toString('base64');
+      for (const scheme of ['Basic', 'BASIC']) {
+        const ctx = makeContext({ headers: { authorization: `${scheme} ${credentials}` } });
+        assert.equal((await run(stage, ctx)).kind, 'continue', scheme);
+      }
+      for (const value of [`Bearerx ${token()}`, `Beare ${token()}`, `B\u0130arer ${token()}`, 'Bearer', '']) {
+        const p = problem(await run(stage, makeContext({ headers: { authorization: value } })));
+        assert.equal(p.code, 'PC_ERR_UNAUTHENTICATED', value);
+      }
+    });
+
     test('a scheme the route does not accept counts as no credentials', async () => {
       const p = problem(
         await run(create({ accept: ['apiKey'] }), makeContext({ headers: { authorization: `Bearer ${token()}` } })),
@@ -321,6 +360,22 @@ describe('authenticate stage', () => {
         'PC_ERR_INVALID_TOKEN',
       );
     });
+  });
+
+  test('revoking a JWT subject refuses its cached token at once (one check on the cached path)', async () => {
+    const stage = create({ accept: ['jwt'] });
+    const t = token({ sub: 'dora' });
+    const ctx = () => makeContext({ headers: { authorization: `Bearer ${t}` } });
+    assert.equal((await run(stage, ctx())).kind, 'continue');
+    assert.ok(!(stage.requestHead!(ctx()) instanceof Promise), 'served from the cache');
+    const revoker = services.shared.get(AUTH_SHARED_KEYS.revocations) as Revoker;
+    // A bare name is a built-in user id: it does not reach an external issuer's subject.
+    await revoker.revoke('subject', 'dora', Date.now() + 60_000);
+    assert.equal((await run(stage, ctx())).kind, 'continue');
+    await revoker.revoke('subject', `${ISS} dora`, Date.now() + 60_000);
+    const p = problem(await run(stage, ctx()));
+    assert.equal(p.code, 'PC_ERR_INVALID_TOKEN');
+    assert.match(String(p.headers['www-authenticate']), /error="invalid_token"/);
   });
 
   test('revoking a subject refuses every credential of it (here an API key owner)', async () => {

@@ -15,7 +15,7 @@ import {
   type RouteAuthRule,
   RouteAuthSchema,
 } from './schema.js';
-import { type AuthnShared, issuedAtMs, setupAuthentication } from './setup.js';
+import { type AuthnShared, issuedAtMs, setupAuthentication, type UpstreamSettings } from './setup.js';
 
 export type { AuthnShared, Revoker } from './setup.js';
 export { AUTH_SHARED_KEYS } from './shared-keys.js';
@@ -24,6 +24,9 @@ export { AUTH_SHARED_KEYS } from './shared-keys.js';
 interface CompiledRule {
   readonly accept: ReadonlySet<AuthMethod>;
   readonly bearer: boolean;
+  readonly basic: boolean;
+  readonly apiKey: boolean;
+  readonly session: boolean;
   readonly issuers: ReadonlySet<string> | undefined;
   readonly introspectors: readonly Introspector[];
   readonly csrf: boolean;
@@ -57,7 +60,7 @@ const NOT_CUT_OFF = Number.POSITIVE_INFINITY;
  */
 export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared: AuthnShared): Stage {
   checkPolicyPresence(route);
-  const strip = makeStripper(shared);
+  const strip = makeStripper(shared.upstream);
   if (route.public) {
     return {
       name: 'authenticate',
@@ -79,26 +82,33 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
   const finish = (ctx: RequestContext, identity: Identity, issuedAt: number | undefined): Verdict => {
     // One place for "revoke everything of this principal" and for its cutoff ("sign out
     // everywhere"): JWT subjects are named with their issuer (`<iss> <sub>`, J-11), every other
-    // subject bare.
-    const principal = identity.issuer !== undefined ? `${identity.issuer} ${identity.subject}` : identity.subject;
-    if (shared.revocations.has('subject', principal)) {
-      return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', fallback.challenges, `${identity.method}: subject revoked`);
+    // subject bare. Nothing revoked (the usual case): no name is built.
+    if (shared.revocations.size !== 0) {
+      const principal = identity.issuer !== undefined ? `${identity.issuer} ${identity.subject}` : identity.subject;
+      if (shared.revocations.has('subject', principal)) {
+        return invalid(ctx, shared, 'PC_ERR_INVALID_TOKEN', fallback.challenges, `${identity.method}: subject revoked`);
+      }
+      if (shared.revocations.cutsOff(principal, issuedAt)) {
+        return invalid(
+          ctx,
+          shared,
+          'PC_ERR_INVALID_TOKEN',
+          identity.method === 'jwt' || identity.method === 'introspection'
+            ? bearerChallenge(shared.realm, 'invalid_token')
+            : fallback.challenges,
+          `${identity.method}: issued before a sign-out cutoff`,
+        );
+      }
     }
-    if (shared.revocations.cutsOff(principal, issuedAt)) {
-      return invalid(
-        ctx,
-        shared,
-        'PC_ERR_INVALID_TOKEN',
-        identity.method === 'jwt' || identity.method === 'introspection'
-          ? bearerChallenge(shared.realm, 'invalid_token')
-          : fallback.challenges,
-        `${identity.method}: issued before a sign-out cutoff`,
-      );
-    }
+    return accept(ctx, identity, Date.now());
+  };
+
+  /** The identity passed every check: the request carries it on. `nowMs`: Date.now() of this request. */
+  const accept = (ctx: RequestContext, identity: Identity, nowMs: number): Verdict => {
     ctx.identity = identity;
     ctx.logFields.authMethod = identity.method;
     ctx.logFields.subject = identity.subject;
-    forwardIdentity(ctx, identity, shared);
+    forwardIdentity(ctx, identity, shared, nowMs);
     return CONTINUE;
   };
 
@@ -109,18 +119,22 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     // the cors stage (later in STAGE_ORDER) answers it; demanding credentials here would break
     // every cross-origin call.
     if (hasCors && isPreflight(ctx)) return CONTINUE;
-    const rule = perMethod.get(ctx.method) ?? fallback;
+    const rule = perMethod.size === 0 ? fallback : (perMethod.get(ctx.method) ?? fallback);
     const authorization = typeof ctx.headers.authorization === 'string' ? ctx.headers.authorization : undefined;
-    const space = authorization ? authorization.indexOf(' ') : -1;
+    const space = authorization !== undefined ? authorization.indexOf(' ') : -1;
     // RFC 9110 §11.1: the scheme is case-insensitive.
-    const scheme = authorization && space > 0 ? authorization.slice(0, space).toLowerCase() : '';
-    const bearer = rule.bearer && scheme === 'bearer' ? authorization!.slice(space + 1).trim() : undefined;
-    const basic = rule.accept.has('basic') && scheme === 'basic' ? authorization : undefined;
-    const apiKeyValue = rule.accept.has('apiKey') ? ctx.headers[shared.apiKeyHeader] : undefined;
+    const bearer =
+      rule.bearer && schemeIs(authorization, space, 'bearer') ? authorization!.slice(space + 1).trim() : undefined;
+    const basic = rule.basic && schemeIs(authorization, space, 'basic') ? authorization : undefined;
+    const apiKeyValue = rule.apiKey ? ctx.headers[shared.apiKeyHeader] : undefined;
     const apiKey = typeof apiKeyValue === 'string' ? apiKeyValue : undefined;
-    const cookie = rule.accept.has('session') ? readCookie(ctx.headers.cookie, shared.session.cookie) : undefined;
+    const cookie = rule.session ? readCookie(ctx.headers.cookie, shared.session.cookie) : undefined;
 
-    const presented = [bearer, basic, apiKey, cookie].filter((v) => v !== undefined).length;
+    const presented =
+      (bearer !== undefined ? 1 : 0) +
+      (basic !== undefined ? 1 : 0) +
+      (apiKey !== undefined ? 1 : 0) +
+      (cookie !== undefined ? 1 : 0);
     if (presented > 1 || Array.isArray(apiKeyValue)) {
       // OAuth 2.1 §5.1: one transmission method per request; we extend it to every credential kind.
       return respondProblem('bad_request', 'PC_ERR_BAD_REQUEST', {
@@ -132,9 +146,11 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
     if (bearer !== undefined) {
       const tokenCache = rule.tokens;
       const cached = tokenCache.get(bearer);
-      if (cached) {
-        if (cached.untilMs > Date.now() && !revokedIdentity(cached.identity, shared))
-          return finish(ctx, cached.identity, issuedAtMs(cached.identity.claims.iat));
+      if (cached !== undefined) {
+        const now = Date.now();
+        // isTokenRevoked covers everything finish() would check for a JWT (its `<iss> <sub>`
+        // subject and cutoff) and more (jti, the built-in issuer's bare subject): once is enough.
+        if (cached.untilMs > now && !revokedIdentity(cached.identity, shared)) return accept(ctx, cached.identity, now);
         tokenCache.delete(bearer);
       }
       return verifyBearer(bearer, rule, shared).then((outcome) => {
@@ -234,6 +250,19 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
   return { name: 'authenticate', requestHead: authenticate };
 }
 
+/**
+ * Whether the Authorization value's scheme (before the first space at `space`) is `lowerName`,
+ * compared ASCII case-insensitively (RFC 9110 §11.1: a scheme is a token) without building a string.
+ */
+function schemeIs(authorization: string | undefined, space: number, lowerName: string): boolean {
+  if (authorization === undefined || space !== lowerName.length) return false;
+  for (let i = 0; i < space; i++) {
+    // Setting bit 0x20 lower-cases an ASCII letter and maps no other character onto one.
+    if ((authorization.charCodeAt(i) | 0x20) !== lowerName.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 function isPreflight(ctx: RequestContext): boolean {
   return (
     ctx.method === 'OPTIONS' &&
@@ -295,6 +324,9 @@ function compileRule(rule: RouteAuthRule, path: KeyPath, shared: AuthnShared): C
   return {
     accept,
     bearer,
+    basic: accept.has('basic'),
+    apiKey: accept.has('apiKey'),
+    session: accept.has('session'),
     issuers,
     introspectors,
     csrf: rule.csrf !== false,
@@ -353,18 +385,36 @@ function unavailable(reason: string): Verdict {
   return respondProblem('error', 'PC_ERR_SERVICE_UNAVAILABLE', { reason, headers: { 'retry-after': '5' } });
 }
 
-function makeStripper(shared: AuthnShared): (headers: HeaderMap) => void {
-  const { strip, stripPrefixes } = shared.upstream;
+/**
+ * Runs on every request of every route. Only a name whose first letter (either case) starts some
+ * stripped name or prefix can match, so the others are passed over without lower-casing them;
+ * a candidate is compared in lower case, so `X-User-Id` set by an earlier stage goes too.
+ */
+export function makeStripper(
+  upstream: Pick<UpstreamSettings, 'strip' | 'stripPrefixes'>,
+): (headers: HeaderMap) => void {
+  const names = new Set(upstream.strip);
+  const prefixes = upstream.stripPrefixes;
+  const firsts = new Set<number>();
+  for (const s of [...names, ...prefixes]) if (s !== '') firsts.add(s.charCodeAt(0) | 0x20);
   return (headers) => {
-    for (const name of Object.keys(headers)) {
+    for (const name in headers) {
+      const first = name.charCodeAt(0);
+      // Non-ASCII: toLowerCase may map it into ASCII (U+212A KELVIN SIGN -> "k"), so always check.
+      if (first < 0x80 && !firsts.has(first | 0x20)) continue;
       const lower = name.toLowerCase();
-      if (strip.includes(lower) || stripPrefixes.some((p) => lower.startsWith(p))) delete headers[name];
+      if (names.has(lower) || startsWithAny(lower, prefixes)) delete headers[name];
     }
   };
 }
 
+function startsWithAny(value: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (value.startsWith(p)) return true;
+  return false;
+}
+
 /** The verified identity towards the backend: a signed token, and plain headers when asked for. */
-function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnShared): void {
+function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnShared, nowMs: number): void {
   const headers = ctx.upstreamHeaders;
   const up = shared.upstream;
   if (!up.forwardAuthorization) delete headers.authorization;
@@ -373,7 +423,7 @@ function forwardIdentity(ctx: RequestContext, identity: Identity, shared: AuthnS
     headers.cookie = stripCookie(String(headers.cookie), shared.session.cookie);
     if (headers.cookie === '') delete headers.cookie;
   }
-  if (shared.signer) headers[up.header] = identityToken(identity, ctx.id, shared.signer, up.reuseSec);
+  if (shared.signer) headers[up.header] = identityToken(identity, ctx.id, shared.signer, up.reuseSec, nowMs);
   if (up.userHeaders) {
     headers['x-user-id'] = headerSafe(identity.subject);
     headers['x-user-roles'] = headerSafe(identity.roles.join(','));
@@ -397,9 +447,15 @@ const minted = new WeakMap<Identity, { token: string; at: number }>();
  * cached credential (same Identity object) is reused for that long; its `rid` then names the
  * first request, and each request's own id still travels in X-Request-Id.
  */
-function identityToken(identity: Identity, requestId: string, signer: GatewayTokenSigner, reuseSec: number): string {
-  if (reuseSec === 0) return signer.sign(identity, requestId);
-  const now = Math.floor(Date.now() / 1000);
+function identityToken(
+  identity: Identity,
+  requestId: string,
+  signer: GatewayTokenSigner,
+  reuseSec: number,
+  nowMs: number,
+): string {
+  const now = Math.floor(nowMs / 1000);
+  if (reuseSec === 0) return signer.sign(identity, requestId, now);
   const previous = minted.get(identity);
   if (previous && now - previous.at < reuseSec) return previous.token;
   const token = signer.sign(identity, requestId, now);

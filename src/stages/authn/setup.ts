@@ -138,6 +138,8 @@ export async function setupAuthentication(
   // A cutoff compares `iat` (RFC 7519 §4.1.6); a token without one cannot be shown to be newer and
   // is refused while a cutoff for its subject is in force (the identity provider always sets it).
   const isTokenRevoked = (iss: string, jti: unknown, sub: unknown, iat: unknown): boolean => {
+    // Nothing revoked (the usual case): no name is built. Expired entries still count until pruned.
+    if (revocations.size === 0) return false;
     if (typeof jti === 'string' && revocations.has('jti', `${iss} ${jti}`)) return true;
     const issuedAt = issuedAtMs(iat);
     if (revocations.has('subject', `${iss} ${sub}`) || revocations.cutsOff(`${iss} ${sub}`, issuedAt)) return true;
