@@ -180,3 +180,48 @@ ${GATED}`;
     assert.notEqual(planFor(waf.rules, { tx: { pl: 2 } }), a);
   });
 });
+
+describe('rule-set plan: response body', () => {
+  const rules = `
+SecRule RESPONSE_BODY "@rx leak" "id:40,phase:4,pass,msg:'leak',capture"
+SecRule RESPONSE_BODY "@rx ^$" "id:41,phase:4,pass,msg:'empty body'"`;
+
+  function respond(text: string, body: string, specialize: boolean) {
+    const tx = compile(text, specialize).newTransaction({ tx: { pl: 1 } });
+    tx.processUri('GET', '/', 'HTTP/1.1');
+    tx.processRequestHeaders();
+    tx.processRequestBody();
+    tx.addResponseHeader('Content-Type', 'text/html');
+    tx.processResponseHeaders(200);
+    if (tx.wantsResponseBody()) tx.appendResponseBody(body);
+    tx.processResponseBody();
+    return tx.matchedRules.map((m) => m.ruleId);
+  }
+
+  test('with body access off, rules that cannot match an empty body are left out', () => {
+    const text = `SecResponseBodyAccess Off\n${rules}`;
+    const plan = planFor(compile(text).rules, { tx: { pl: 1 } });
+    assert.deepEqual(
+      plan?.phases.get(4)?.rules.map((r) => r.id),
+      [41],
+    );
+    assert.deepEqual(respond(text, 'a leak', true), respond(text, 'a leak', false));
+    assert.deepEqual(respond(text, 'a leak', true), [41]);
+  });
+
+  test('with body access on, or a ctl that may turn it on, they stay', () => {
+    for (const text of [
+      `SecResponseBodyAccess On\nSecResponseBodyMimeType text/html\n${rules}`,
+      `SecResponseBodyAccess Off\nSecResponseBodyMimeType text/html\nSecRule REQUEST_URI "@rx ^/x" "id:1,phase:1,pass,nolog,ctl:responseBodyAccess=On"\n${rules}`,
+    ]) {
+      const plan = planFor(compile(text).rules, { tx: { pl: 1 } });
+      assert.deepEqual(
+        plan?.phases.get(4)?.rules.map((r) => r.id),
+        [40, 41],
+      );
+    }
+    const on = `SecResponseBodyAccess On\nSecResponseBodyMimeType text/html\n${rules}`;
+    assert.deepEqual(respond(on, 'a leak', true), [40]);
+    assert.deepEqual(respond(on, 'a leak', false), [40]);
+  });
+});

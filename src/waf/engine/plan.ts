@@ -138,6 +138,8 @@ const PROBE: OperatorTx = {
 
 interface Cache {
   readonly plannable: boolean;
+  /** RESPONSE_BODY is empty in every transaction: body access is off and no ctl turns it on. */
+  readonly noResponseBody: boolean;
   readonly bySeeds: WeakMap<object, Plan | null>;
   readonly byText: Map<string, Plan | null>;
 }
@@ -163,7 +165,12 @@ export function planFor(rules: RuleSet, options: PlanOptions): Plan | undefined 
   if (options.removesTxTarget) return undefined;
   let cache = CACHES.get(rules);
   if (cache === undefined) {
-    cache = { plannable: plannable(rules), bySeeds: new WeakMap(), byText: new Map() };
+    cache = {
+      plannable: plannable(rules),
+      noResponseBody: !rules.settings.responseBodyAccess && !turnsOnResponseBody(rules),
+      bySeeds: new WeakMap(),
+      byText: new Map(),
+    };
     CACHES.set(rules, cache);
   }
   if (!cache.plannable) return undefined;
@@ -173,7 +180,7 @@ export function planFor(rules: RuleSet, options: PlanOptions): Plan | undefined 
     const text = JSON.stringify(Object.entries(seeds).map(([k, v]) => [k.toLowerCase(), String(v)]));
     plan = cache.byText.get(text);
     if (plan === undefined) {
-      plan = planRuleSet(rules, seeds) ?? null;
+      plan = planRuleSet(rules, seeds, { noResponseBody: cache.noResponseBody }) ?? null;
       if (cache.byText.size >= MAX_TEXT_KEYS) cache.byText.clear();
       cache.byText.set(text, plan);
     }
@@ -216,8 +223,27 @@ function plannable(rules: RuleSet): boolean {
   return true;
 }
 
+/** Whether a ctl may turn response body access on in some transaction. */
+function turnsOnResponseBody(rules: RuleSet): boolean {
+  for (const list of rules.phases.values())
+    for (const starter of list)
+      for (let r: Rule | undefined = starter; r; r = r.chained)
+        if (r.effects.some((e) => e.kind === 'ctl' && e.option === 'responsebodyaccess')) return true;
+  return false;
+}
+
+/** What is known of the request data whatever the request (see planFor). */
+export interface Knowledge {
+  /** RESPONSE_BODY is always empty. */
+  readonly noResponseBody: boolean;
+}
+
 /** Walks phases 1-4 in order from the seeds (see Plan). */
-export function planRuleSet(rules: RuleSet, seeds: Readonly<Record<string, string | number>>): Plan {
+export function planRuleSet(
+  rules: RuleSet,
+  seeds: Readonly<Record<string, string | number>>,
+  known: Knowledge = { noResponseBody: false },
+): Plan {
   let state: TxState | undefined = new TxState();
   for (const [k, v] of Object.entries(seeds)) state.set(k.toLowerCase(), String(v));
   const phases = new Map<RulePhase, PhasePlan>();
@@ -247,7 +273,7 @@ export function planRuleSet(rules: RuleSet, seeds: Readonly<Record<string, strin
         continue;
       }
       const after = Math.min(fullSkips[i]! + 1, full.length);
-      const outcome = decide(rule, s);
+      const outcome = decide(rule, s, known);
       if (outcome === false) {
         dropped++;
         continue;
@@ -315,25 +341,31 @@ function phasePlan(full: readonly Rule[], fullSkips: Int32Array, kept: readonly 
  * Whether the rule matches whatever the request: true, false, or undefined when that depends
  * on more than known TX values. A chain is decided only when its starter cannot match.
  */
-function decide(rule: Rule, s: TxState): boolean | undefined {
-  const matched = decideOne(rule, s);
+function decide(rule: Rule, s: TxState, known: Knowledge): boolean | undefined {
+  const matched = decideOne(rule, s, known);
   if (matched === true && rule.chained !== undefined) return undefined;
   return matched;
 }
 
-function decideOne(rule: Rule, s: TxState): boolean | undefined {
-  if (rule.multiMatch || rule.capture) return undefined;
+function decideOne(rule: Rule, s: TxState, known: Knowledge): boolean | undefined {
+  if (rule.multiMatch) return undefined;
   const op = rule.operator;
-  if (op === undefined) return true;
+  if (op === undefined) return rule.capture ? undefined : true;
   if (!PURE_OPERATORS.has(op.name) || op.argument.includes('%{')) return undefined;
   let matched = false;
   for (let t = 0; t < rule.targets.length; t++) {
     const sel = rule.targets[t]!;
-    if (sel.name !== 'TX' || sel.keyLower === undefined || sel.keyRegex !== undefined) return undefined;
     if (rule.targetExclusions[t]!.length > 0) return undefined;
-    const v = s.get(sel.keyLower);
-    if (v === UNKNOWN) return undefined;
-    const texts = sel.count ? [v === ABSENT ? '0' : '1'] : v === ABSENT ? [] : [v];
+    let texts: string[];
+    if (sel.name === 'RESPONSE_BODY' && known.noResponseBody) {
+      // A scalar is tested even when empty; its count is 0.
+      texts = [sel.count ? '0' : ''];
+    } else {
+      if (sel.name !== 'TX' || sel.keyLower === undefined || sel.keyRegex !== undefined) return undefined;
+      const v = s.get(sel.keyLower);
+      if (v === UNKNOWN) return undefined;
+      texts = sel.count ? [v === ABSENT ? '0' : '1'] : v === ABSENT ? [] : [v];
+    }
     for (const raw of texts) {
       let text = raw;
       for (const t of rule.transformations) text = t.fn(text);
@@ -346,7 +378,8 @@ function decideOne(rule: Rule, s: TxState): boolean | undefined {
       if (hit !== op.negated) matched = true;
     }
   }
-  return matched;
+  // A capturing rule that matches fills TX:0-9 with what the request held: not decided.
+  return matched && rule.capture ? undefined : matched;
 }
 
 /** A match changes nothing but the flow: no action, no log entry, no disruption. */
