@@ -37,21 +37,34 @@ export function compilePipeline(stages: readonly Stage[]): Pipeline {
 type Hook = (stage: Stage) => MaybePromise<Verdict>;
 
 /**
- * Calls each stage until one answers. Synchronous verdicts stay synchronous (no promise, no
- * microtask) so a pipeline of cheap checks costs next to nothing.
+ * The rest of a phase after a stage answered with a promise: waits for it, then calls the
+ * following stages through `hook`. The synchronous loops below allocate nothing per request;
+ * only a pipeline that goes asynchronous pays for this closure.
  */
-function run(stages: readonly Stage[], hook: Hook, from = 0): MaybePromise<Verdict> {
+function resumeAfter(pending: Promise<Verdict>, stages: readonly Stage[], hook: Hook, from: number): Promise<Verdict> {
+  return pending.then((v) => (v.kind === 'continue' ? continueFrom(stages, hook, from) : v));
+}
+
+function continueFrom(stages: readonly Stage[], hook: Hook, from: number): MaybePromise<Verdict> {
   for (let i = from; i < stages.length; i++) {
     const verdict = hook(stages[i] as Stage);
-    if (verdict instanceof Promise) return verdict.then((v) => (v.kind === 'continue' ? run(stages, hook, i + 1) : v));
+    if (verdict instanceof Promise) return resumeAfter(verdict, stages, hook, i + 1);
     if (verdict.kind !== 'continue') return verdict;
   }
   return CONTINUE;
 }
 
+// Each phase calls its stages until one answers. Synchronous verdicts stay synchronous (no
+// promise, no microtask, no closure) so a pipeline of cheap checks costs next to nothing.
+
 export function runRequestHead(p: Pipeline, ctx: RequestContext): MaybePromise<Verdict> {
-  if (p.requestHead.length === 0) return CONTINUE;
-  return run(p.requestHead, (s) => s.requestHead!(ctx));
+  const stages = p.requestHead;
+  for (let i = 0; i < stages.length; i++) {
+    const verdict = (stages[i] as Stage).requestHead!(ctx);
+    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.requestHead!(ctx), i + 1);
+    if (verdict.kind !== 'continue') return verdict;
+  }
+  return CONTINUE;
 }
 
 export function needsRequestBody(p: Pipeline, ctx: RequestContext): boolean {
@@ -60,13 +73,23 @@ export function needsRequestBody(p: Pipeline, ctx: RequestContext): boolean {
 }
 
 export function runRequestBody(p: Pipeline, ctx: RequestContext): MaybePromise<Verdict> {
-  if (p.requestBody.length === 0) return CONTINUE;
-  return run(p.requestBody, (s) => s.requestBody!(ctx));
+  const stages = p.requestBody;
+  for (let i = 0; i < stages.length; i++) {
+    const verdict = (stages[i] as Stage).requestBody!(ctx);
+    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.requestBody!(ctx), i + 1);
+    if (verdict.kind !== 'continue') return verdict;
+  }
+  return CONTINUE;
 }
 
 export function runResponseHead(p: Pipeline, ctx: RequestContext, head: ResponseHead): MaybePromise<Verdict> {
-  if (p.responseHead.length === 0) return CONTINUE;
-  return run(p.responseHead, (s) => s.responseHead!(ctx, head));
+  const stages = p.responseHead;
+  for (let i = 0; i < stages.length; i++) {
+    const verdict = (stages[i] as Stage).responseHead!(ctx, head);
+    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.responseHead!(ctx, head), i + 1);
+    if (verdict.kind !== 'continue') return verdict;
+  }
+  return CONTINUE;
 }
 
 export function needsResponseBody(p: Pipeline, ctx: RequestContext, head: ResponseHead): boolean {
@@ -75,8 +98,13 @@ export function needsResponseBody(p: Pipeline, ctx: RequestContext, head: Respon
 }
 
 export function runResponseBody(p: Pipeline, ctx: RequestContext, head: ResponseHead): MaybePromise<Verdict> {
-  if (p.responseBody.length === 0) return CONTINUE;
-  return run(p.responseBody, (s) => s.responseBody!(ctx, head));
+  const stages = p.responseBody;
+  for (let i = 0; i < stages.length; i++) {
+    const verdict = (stages[i] as Stage).responseBody!(ctx, head);
+    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.responseBody!(ctx, head), i + 1);
+    if (verdict.kind !== 'continue') return verdict;
+  }
+  return CONTINUE;
 }
 
 /** Log hooks must not throw; one that does is reported and the others still run. */
