@@ -21,6 +21,8 @@ export type MatchResult<T> =
 
 interface Slot<T> {
   entries: RouteEntry<T>[];
+  /** Per entry, its answer for a path without parameters: shared, so such a match allocates nothing. */
+  found: MatchResult<T>[];
 }
 
 const LOOKUP_METHOD = 'GET';
@@ -34,12 +36,13 @@ export class Router<T> {
   add(pattern: string, entry: RouteEntry<T>): void {
     let slot = this.#slots.get(pattern);
     if (!slot) {
-      slot = { entries: [] };
+      slot = { entries: [], found: [] };
       this.#slots.set(pattern, slot);
       const target = slot;
       this.#tree.on(LOOKUP_METHOD, pattern, () => undefined, target);
     }
     slot.entries.push(entry);
+    slot.found.push(Object.freeze({ kind: 'found', value: entry.value, params: EMPTY_PARAMS }));
   }
 
   match(method: string, host: string, path: string): MatchResult<T> {
@@ -52,19 +55,22 @@ export class Router<T> {
     if (!found) return { kind: 'not-found' };
     const slot = found.store as Slot<T>;
     let hostMatched = false;
-    const allow = new Set<string>();
-    for (const entry of slot.entries) {
+    // Built only when the method is refused (405): a match allocates no set.
+    let allow: Set<string> | undefined;
+    for (let i = 0; i < slot.entries.length; i++) {
+      const entry = slot.entries[i] as RouteEntry<T>;
       if (entry.hosts && !hostMatches(entry.hosts, host)) continue;
       hostMatched = true;
       if (!entry.methods || entry.methods.has(method) || (method === 'HEAD' && entry.methods.has('GET'))) {
         // find-my-way fills every declared parameter with a string (optional ones are not used).
         const params = found.params as Record<string, string>;
-        return { kind: 'found', value: entry.value, params: hasKeys(params) ? params : EMPTY_PARAMS };
+        return hasKeys(params) ? { kind: 'found', value: entry.value, params } : (slot.found[i] as MatchResult<T>);
       }
+      allow ??= new Set();
       for (const m of entry.methods) allow.add(m);
     }
     if (!hostMatched) return { kind: 'not-found' };
-    return { kind: 'method-not-allowed', allow: [...allow].sort() };
+    return { kind: 'method-not-allowed', allow: [...(allow ?? [])].sort() };
   }
 }
 
