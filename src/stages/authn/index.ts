@@ -1,5 +1,6 @@
 import { apiKeyChallenge, basicChallenge, bearerChallenge } from '../../auth/challenge.js';
 import type { Introspector } from '../../auth/introspection.js';
+import { VerifiedTokenCache } from '../../auth/jwt/token-cache.js';
 import { identityFromCertificate } from '../../auth/mtls.js';
 import { csrfAllowed, readCookie, sessionIdHash } from '../../auth/session.js';
 import type { GatewayTokenSigner } from '../../auth/upstream-token.js';
@@ -33,7 +34,7 @@ interface CompiledRule {
   /** WWW-Authenticate challenges for a request that brought nothing usable. */
   readonly challenges: string;
   /** Verified JWTs of this rule (per rule: another rule may accept other issuers). */
-  readonly tokens: Map<string, { identity: Identity; untilMs: number }>;
+  readonly tokens: VerifiedTokenCache;
 }
 
 const MAX_CACHED_TOKENS = 10_000;
@@ -156,8 +157,7 @@ export function createAuthenticateStage(route: RouteSettings<RouteAuth>, shared:
       return verifyBearer(bearer, rule, shared).then((outcome) => {
         if (outcome.ok) {
           if (outcome.cacheable && outcome.identity.expiresAt !== undefined) {
-            if (tokenCache.size >= MAX_CACHED_TOKENS) tokenCache.delete(tokenCache.keys().next().value!);
-            tokenCache.set(bearer, { identity: outcome.identity, untilMs: outcome.identity.expiresAt * 1000 });
+            tokenCache.set(bearer, outcome.identity, outcome.identity.expiresAt * 1000);
           }
           return finish(ctx, outcome.identity, issuedAtMs(outcome.identity.claims.iat));
         }
@@ -331,7 +331,7 @@ function compileRule(rule: RouteAuthRule, path: KeyPath, shared: AuthnShared): C
     introspectors,
     csrf: rule.csrf !== false,
     challenges: challenges.join(', '),
-    tokens: new Map(),
+    tokens: new VerifiedTokenCache(MAX_CACHED_TOKENS),
   };
 }
 
