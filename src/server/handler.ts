@@ -141,11 +141,11 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
     const id = typeof incomingId === 'string' && isRequestId(incomingId) ? incomingId : randomUUID();
     const socket = req.socket;
     const tls = (socket as TLSSocket).encrypted === true;
+    // Read once: each read of the getter goes through net.Socket's peer-name lookup.
+    const peerAddress = socket.remoteAddress ?? '';
     // proxy-addr parses the forwarding chain; without one the peer is the client.
     const clientIp =
-      headers['x-forwarded-for'] === undefined
-        ? (socket.remoteAddress ?? '')
-        : proxyAddr(req as IncomingMessage, trustFn!);
+      headers['x-forwarded-for'] === undefined ? peerAddress : proxyAddr(req as IncomingMessage, trustFn!);
     const method = req.method ?? 'GET';
     const rawTarget = req.url ?? '/';
     const hostHeader = (headers[':authority'] as string | undefined) ?? headers.host ?? '';
@@ -266,7 +266,7 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         });
       route = match.value;
       const r = route;
-      const address = socket.remoteAddress ?? '';
+      const address = peerAddress;
       const port = socket.remotePort ?? 0;
       const protocol = req.httpVersion === '2.0' ? 'h2' : req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1';
       const peer: PeerInfo =
@@ -507,7 +507,15 @@ function countHost(raw: readonly string[]): number {
   let n = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') n++;
+    // ASCII case folding by hand: `| 0x20` lower-cases letters, and no other byte folds to these.
+    if (
+      name.length === 4 &&
+      (name.charCodeAt(0) | 0x20) === 104 &&
+      (name.charCodeAt(1) | 0x20) === 111 &&
+      (name.charCodeAt(2) | 0x20) === 115 &&
+      (name.charCodeAt(3) | 0x20) === 116
+    )
+      n++;
   }
   return n;
 }
