@@ -4,6 +4,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import proxyAddr from 'proxy-addr';
+import { util as undiciUtil } from 'undici';
 import type { ErrorCode } from '../errors/codes.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemItem, problemJson } from '../errors/problem.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -581,7 +582,8 @@ function responseHeaders(raw: Buffer[]): HeaderMap {
   const out: HeaderMap = {};
   let listed: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    // undici's tree of known names answers with an interned lower-case string: no decode, no copy.
+    const name = undiciUtil.headerNameToString(raw[i] as Buffer);
     const value = (raw[i + 1] as Buffer).toString('latin1');
     if (name === 'connection') listed = connectionListed(value);
     if (HOP_BY_HOP.has(name)) continue;
