@@ -369,11 +369,24 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
         let head: ResponseHead | undefined;
         let buffered: Buffer[] | undefined;
         let bufferedBytes = 0;
+        let resumeUpstream: (() => void) | undefined;
+        let drainListened = false;
+        // Back-pressure: the 'drain' listener is added at the first write the socket refuses, not
+        // per answer (most answers fit the socket buffer).
+        const write = (chunk: Buffer): boolean => {
+          if (res.write(chunk)) return true;
+          if (!drainListened && resumeUpstream !== undefined) {
+            drainListened = true;
+            res.on('drain', resumeUpstream);
+          }
+          return false;
+        };
         const control = forward(
           upstream,
           { method, path, headers: c.upstreamHeaders, body: body as never },
           {
             onHeaders(status, rawHeaders, resume) {
+              resumeUpstream = resume;
               upstreamMs = performance.now() - sentAt;
               metrics.upstream(upstream.name, upstreamMs / 1000);
               head = { status, headers: responseHeaders(rawHeaders) };
@@ -390,7 +403,6 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
                   return;
                 }
                 res.writeHead(h.status, h.headers as Record<string, string>);
-                res.on('drain', resume);
               };
               if (verdict instanceof Promise) {
                 // Hold the body until the async stage has decided.
@@ -412,13 +424,13 @@ export function createRequestHandler(options: HandlerOptions): (req: Req, res: R
                   res.writeHead(head!.status, head!.headers as Record<string, string>);
                   for (const b of buffered) res.write(b);
                   buffered = undefined;
-                  return res.write(chunk);
+                  return write(chunk);
                 }
                 buffered.push(chunk);
                 return true;
               }
               if (res.writableEnded || res.destroyed) return false;
-              return res.write(chunk);
+              return write(chunk);
             },
             onComplete() {
               if (buffered && head) {
