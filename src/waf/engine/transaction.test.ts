@@ -102,6 +102,19 @@ SecRule ARGS "@rx bad" "id:20,phase:1,pass,setvar:tx.r20=+1"`;
     assert.equal(on.tx.txVar('r20'), '2');
   });
 
+  test('ctl:ruleRemoveTargetByTag leaves out that variable for the tagged rules only, scalars too', () => {
+    const rules = `
+SecRule REQUEST_HEADERS:X-Off "@rx ." "id:1,phase:1,pass,nolog,ctl:ruleRemoveTargetByTag=perf;REQUEST_FILENAME,ctl:ruleRemoveTargetByTag=perf;ARGS:q"
+SecRule REQUEST_FILENAME|ARGS "@rx bad" "id:30,phase:1,pass,tag:'perf',setvar:tx.r30=+1"
+SecRule REQUEST_FILENAME|ARGS "@rx bad" "id:31,phase:1,pass,setvar:tx.r31=+1"`;
+    const off = get(rules, '/bad?q=bad&p=bad', { 'X-Off': '1' });
+    assert.equal(off.tx.txVar('r30'), '1');
+    assert.equal(off.tx.txVar('r31'), '3');
+    const on = get(rules, '/bad?q=bad&p=bad');
+    assert.equal(on.tx.txVar('r30'), '3');
+    assert.equal(on.tx.txVar('r31'), '3');
+  });
+
   test('capture fills TX:0-9 for logdata; multiMatch tries each transformation step', () => {
     const { logged } = get(
       `SecRule ARGS "@rx (b)(a)d" "id:1,phase:1,pass,capture,logdata:'%{TX.0}/%{TX.2} in %{MATCHED_VAR_NAME}'"`,

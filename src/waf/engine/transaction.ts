@@ -788,10 +788,10 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
       const def = rule.targetVariables[t];
       if (!def) continue;
       const exclusions = rule.targetExclusions[t]!;
-      const checkExclusions = removedTargets || exclusions.length > 0;
       if (def.kind === 'scalar') {
         // A scalar can be excluded too: ctl:ruleRemoveTargetByTag=xss-perf-disable;REQUEST_FILENAME.
-        if (checkExclusions && this.#excluded(exclusions, starter, sel.name, '', '')) continue;
+        const removals = removedTargets ? this.#removalsFor(starter, sel.name) : undefined;
+        if ((removals !== undefined || exclusions.length > 0) && excluded(exclusions, removals, '', '')) continue;
         const raw = def.read(this) ?? '';
         const value = sel.count ? (raw === '' ? '0' : '1') : raw;
         if (
@@ -812,6 +812,11 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         : this.#entries(def);
       // Fixed length: a setvar run by this very rule must not add values to its own loop.
       const n = entries.length;
+      // Target removals (ctl:ruleRemoveTarget*, configured ones) that name this variable and
+      // this rule, found once per target rather than once per value: CRS's xss-perf-disable
+      // removal is in force for most requests and concerns REQUEST_FILENAME only.
+      const removals = removedTargets && n > 0 ? this.#removalsFor(starter, sel.name) : undefined;
+      const checkExclusions = removals !== undefined || exclusions.length > 0;
       let count = 0;
       for (let i = 0; i < n; i++) {
         const e = entries[i]!;
@@ -827,7 +832,7 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
         }
         if (sel.key !== undefined && !indexed && !keyMatches(sel, e)) continue;
         if (sel.keyRegex && !keyRegexHits(sel, e.key, e.lower)) continue;
-        if (checkExclusions && this.#excluded(exclusions, starter, sel.name, e.key, e.lower)) continue;
+        if (checkExclusions && excluded(exclusions, removals, e.key, e.lower)) continue;
         if (skipped !== undefined && !sel.count && skipped.has(e)) continue;
         if (sel.count) count++;
         else if (
@@ -1091,20 +1096,17 @@ export class Transaction implements OperatorTx, ActionContext, VariableSource {
 
   // ---- targets and transformations ---------------------------------------------------------
 
-  #excluded(
-    exclusions: readonly VariableSelector[],
-    starter: Rule,
-    variable: string,
-    key: string,
-    lower: string,
-  ): boolean {
-    for (const ex of exclusions) if (selectorHits(ex, key, lower)) return true;
+  /** The selectors of the target removals in force for this rule and variable, if any. */
+  #removalsFor(starter: Rule, variable: string): VariableSelector[] | undefined {
+    let found: VariableSelector[] | undefined;
     for (const r of this.#removedTargets) {
-      if (r.selector.name !== variable || !selectorHits(r.selector, key, lower)) continue;
-      if (r.ruleIds && starter.id >= r.ruleIds[0] && starter.id <= r.ruleIds[1]) return true;
-      if (r.tag !== undefined && starter.tags.includes(r.tag)) return true;
+      if (r.selector.name !== variable) continue;
+      const applies =
+        (r.ruleIds !== undefined && starter.id >= r.ruleIds[0] && starter.id <= r.ruleIds[1]) ||
+        (r.tag !== undefined && starter.tags.includes(r.tag));
+      if (applies) (found ??= []).push(r.selector);
     }
-    return false;
+    return found;
   }
 
   /**
@@ -1268,6 +1270,18 @@ function selectorHits(sel: VariableSelector, key: string, lower: string): boolea
 }
 
 const targetCache = new Map<string, VariableSelector[]>();
+
+/** Whether a rule's own exclusions (`!ARGS:x`) or a removal in force leave this value out. */
+function excluded(
+  exclusions: readonly VariableSelector[],
+  removals: readonly VariableSelector[] | undefined,
+  key: string,
+  lower: string,
+): boolean {
+  for (const ex of exclusions) if (selectorHits(ex, key, lower)) return true;
+  if (removals !== undefined) for (const r of removals) if (selectorHits(r, key, lower)) return true;
+  return false;
+}
 
 function parseTargets(text: string): VariableSelector[] {
   let parsed = targetCache.get(text);
