@@ -113,3 +113,43 @@ describe('reverse proxy', () => {
     assert.notEqual(replaced.headers['x-request-id'], 'bad id\twith spaces');
   });
 });
+
+describe('reverse proxy: back-pressure', () => {
+  const size = 16 * 1024 * 1024;
+  const pattern = (i: number) => i % 251;
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      if (req.url !== '/big') return false;
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) body[i] = pattern(i);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+      res.end(body);
+      return true;
+    });
+    gw = await startTestGateway(proxyYaml(upstream.url));
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  test('an answer larger than the socket buffers reaches a client that reads late, whole', async () => {
+    const socket = connect(gw.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.pause();
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    // The gateway's writes to this client are refused while it does not read.
+    await sleep(300);
+    const chunks: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => socket.on('end', resolve));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.resume();
+    await ended;
+    const all = Buffer.concat(chunks);
+    const body = all.subarray(all.indexOf('\r\n\r\n') + 4);
+    assert.equal(body.length, size);
+    for (let i = 0; i < size; i += 4093) assert.equal(body[i], pattern(i), `byte ${i}`);
+  });
+});
