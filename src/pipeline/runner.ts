@@ -34,37 +34,39 @@ export function compilePipeline(stages: readonly Stage[]): Pipeline {
   };
 }
 
-type Hook = (stage: Stage) => MaybePromise<Verdict>;
+/** How a phase calls one stage; module-level, so the synchronous path allocates no closure. */
+type Call = (stage: Stage, ctx: RequestContext, head: ResponseHead) => MaybePromise<Verdict>;
+
+const callRequestHead: Call = (s, ctx) => s.requestHead!(ctx);
+const callRequestBody: Call = (s, ctx) => s.requestBody!(ctx);
+const callResponseHead: Call = (s, ctx, head) => s.responseHead!(ctx, head);
+const callResponseBody: Call = (s, ctx, head) => s.responseBody!(ctx, head);
+/** Request phases have no response head yet. */
+const NO_HEAD = undefined as unknown as ResponseHead;
 
 /**
- * The rest of a phase after a stage answered with a promise: waits for it, then calls the
- * following stages through `hook`. The synchronous loops below allocate nothing per request;
- * only a pipeline that goes asynchronous pays for this closure.
+ * Calls each stage of a phase until one answers. Synchronous verdicts stay synchronous (no
+ * promise, no microtask, no closure) so a pipeline of cheap checks costs next to nothing; only
+ * a stage that answers with a promise makes the rest of the phase wait for it.
  */
-function resumeAfter(pending: Promise<Verdict>, stages: readonly Stage[], hook: Hook, from: number): Promise<Verdict> {
-  return pending.then((v) => (v.kind === 'continue' ? continueFrom(stages, hook, from) : v));
-}
-
-function continueFrom(stages: readonly Stage[], hook: Hook, from: number): MaybePromise<Verdict> {
+function run(
+  stages: readonly Stage[],
+  call: Call,
+  ctx: RequestContext,
+  head: ResponseHead,
+  from = 0,
+): MaybePromise<Verdict> {
   for (let i = from; i < stages.length; i++) {
-    const verdict = hook(stages[i] as Stage);
-    if (verdict instanceof Promise) return resumeAfter(verdict, stages, hook, i + 1);
+    const verdict = call(stages[i] as Stage, ctx, head);
+    if (verdict instanceof Promise)
+      return verdict.then((v) => (v.kind === 'continue' ? run(stages, call, ctx, head, i + 1) : v));
     if (verdict.kind !== 'continue') return verdict;
   }
   return CONTINUE;
 }
-
-// Each phase calls its stages until one answers. Synchronous verdicts stay synchronous (no
-// promise, no microtask, no closure) so a pipeline of cheap checks costs next to nothing.
 
 export function runRequestHead(p: Pipeline, ctx: RequestContext): MaybePromise<Verdict> {
-  const stages = p.requestHead;
-  for (let i = 0; i < stages.length; i++) {
-    const verdict = (stages[i] as Stage).requestHead!(ctx);
-    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.requestHead!(ctx), i + 1);
-    if (verdict.kind !== 'continue') return verdict;
-  }
-  return CONTINUE;
+  return run(p.requestHead, callRequestHead, ctx, NO_HEAD);
 }
 
 export function needsRequestBody(p: Pipeline, ctx: RequestContext): boolean {
@@ -73,23 +75,11 @@ export function needsRequestBody(p: Pipeline, ctx: RequestContext): boolean {
 }
 
 export function runRequestBody(p: Pipeline, ctx: RequestContext): MaybePromise<Verdict> {
-  const stages = p.requestBody;
-  for (let i = 0; i < stages.length; i++) {
-    const verdict = (stages[i] as Stage).requestBody!(ctx);
-    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.requestBody!(ctx), i + 1);
-    if (verdict.kind !== 'continue') return verdict;
-  }
-  return CONTINUE;
+  return run(p.requestBody, callRequestBody, ctx, NO_HEAD);
 }
 
 export function runResponseHead(p: Pipeline, ctx: RequestContext, head: ResponseHead): MaybePromise<Verdict> {
-  const stages = p.responseHead;
-  for (let i = 0; i < stages.length; i++) {
-    const verdict = (stages[i] as Stage).responseHead!(ctx, head);
-    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.responseHead!(ctx, head), i + 1);
-    if (verdict.kind !== 'continue') return verdict;
-  }
-  return CONTINUE;
+  return run(p.responseHead, callResponseHead, ctx, head);
 }
 
 export function needsResponseBody(p: Pipeline, ctx: RequestContext, head: ResponseHead): boolean {
@@ -98,13 +88,7 @@ export function needsResponseBody(p: Pipeline, ctx: RequestContext, head: Respon
 }
 
 export function runResponseBody(p: Pipeline, ctx: RequestContext, head: ResponseHead): MaybePromise<Verdict> {
-  const stages = p.responseBody;
-  for (let i = 0; i < stages.length; i++) {
-    const verdict = (stages[i] as Stage).responseBody!(ctx, head);
-    if (verdict instanceof Promise) return resumeAfter(verdict, stages, (s) => s.responseBody!(ctx, head), i + 1);
-    if (verdict.kind !== 'continue') return verdict;
-  }
-  return CONTINUE;
+  return run(p.responseBody, callResponseBody, ctx, head);
 }
 
 /** Log hooks must not throw; one that does is reported and the others still run. */
