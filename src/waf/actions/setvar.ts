@@ -60,7 +60,8 @@ export const setvar: ActionDefinition = {
   },
 };
 
-function toInt(text: string | undefined): number {
+/** How setvar reads a number: a missing or non-numeric value counts as 0 (ModSecurity). */
+export function toInt(text: string | undefined): number {
   if (text === undefined) return 0;
   const n = Number.parseInt(text, 10);
   return Number.isNaN(n) ? 0 : n;

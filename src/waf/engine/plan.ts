@@ -1,3 +1,4 @@
+import { toInt } from '../actions/setvar.js';
 import type { OperatorTx } from '../operators/types.js';
 import { type IdRange, inRanges } from './ranges.js';
 import type { RuleSet } from './ruleset.js';
@@ -470,11 +471,4 @@ function expand(template: string, s: TxState): string | typeof UNKNOWN {
     out += template.slice(at, open) + (v === ABSENT ? '' : v);
     at = close + 1;
   }
-}
-
-/** As setvar reads a number: a missing or non-numeric value counts as 0. */
-function toInt(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const n = Number.parseInt(text, 10);
-  return Number.isNaN(n) ? 0 : n;
 }
